@@ -1,0 +1,140 @@
+// engine.io-client behind the connection machine's transport interface.
+// One actor per connection attempt: it creates the engine, reports what the
+// engine does as events, and closes the engine when the machine leaves the
+// state that invoked it. Every listener is removed before the engine is
+// closed, so nothing reaches the machine after it moved on.
+import { Socket as Engine, type SocketOptions as EngineOptions } from "engine.io-client";
+import { PacketType } from "socket.io-parser";
+import { fromCallback } from "xstate";
+import type { Packet, Transport, TransportCommand, TransportEvent, TransportInput } from "../machines/transport.js";
+import { reportError } from "../src/report-error.js";
+
+/** The handshake packets: the namespace machines handle them; EVENT and ACK packets take the data plane. */
+const isHandshakePacket = (type: number) =>
+  type === PacketType.CONNECT || type === PacketType.CONNECT_ERROR || type === PacketType.DISCONNECT;
+
+/**
+ * Whether a decoded packet has the shape the protocol promises. socket.io-parser
+ * already checks this; a custom `parser` may not, and a hostile server must
+ * not be able to reach the data plane with, say, an EVENT whose data is not an array.
+ */
+export function isWellFormed(packet: unknown): packet is Packet {
+  if (typeof packet !== "object" || packet === null) return false;
+  const { type, nsp, id, data } = packet as Packet;
+  if (typeof nsp !== "string" || nsp.charAt(0) !== "/") return false;
+  if (id !== undefined && !(Number.isInteger(id) && id >= 0)) return false;
+  switch (type) {
+    case PacketType.EVENT:
+    case PacketType.BINARY_EVENT:
+      return Array.isArray(data) && (typeof data[0] === "string" || typeof data[0] === "number");
+    case PacketType.ACK:
+    case PacketType.BINARY_ACK:
+      return Array.isArray(data) && id !== undefined;
+    case PacketType.CONNECT:
+      return data === undefined || (typeof data === "object" && data !== null && !Array.isArray(data));
+    case PacketType.CONNECT_ERROR:
+      return typeof data === "string" || (typeof data === "object" && data !== null);
+    case PacketType.DISCONNECT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const toError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
+
+export const engineTransport = fromCallback<TransportCommand, TransportInput, TransportEvent>(
+  ({ input, sendBack, receive }) => {
+    // a copy: engine.io-client writes into its options, and they are read again on every attempt
+    const engine = new Engine(input.uri, { ...input.engineOptions } as Partial<EngineOptions>);
+    const encoder = new input.parser.Encoder();
+    const decoder = new input.parser.Decoder();
+    let closed = false;
+
+    const transport: Transport & { toJSON(): object } = {
+      engine,
+      send(packet) {
+        let encoded: unknown[];
+        try {
+          encoded = encoder.encode(packet);
+        } catch (error) {
+          throw new TypeError(`cannot encode the packet: ${toError(error).message}`, { cause: error });
+        }
+        for (const chunk of encoded) engine.write(chunk as string, (packet as { options?: object }).options);
+      },
+      get writable() {
+        return !!engine.transport?.writable;
+      },
+      isStale() {
+        return (engine as unknown as { _hasPingExpired?: () => boolean })._hasPingExpired?.() ?? false;
+      },
+      // what the inspector shows of it
+      toJSON: () => ({ transport: engine.transport?.name, id: engine.id }),
+    };
+
+    const onDecoded = (packet: unknown) => {
+      if (closed) return;
+      if (!isWellFormed(packet)) {
+        fail(new Error("invalid packet"));
+        return;
+      }
+      try {
+        input.deliver(packet);
+      } catch (error) {
+        // the data plane reports its listeners' errors itself; anything else is ours, never the host's
+        reportError(error);
+      }
+      if (isHandshakePacket(packet.type)) sendBack({ type: "transport.packet", packet });
+    };
+    const fail = (error: Error) => {
+      if (closed) return;
+      closed = true;
+      sendBack({ type: "transport.closed", reason: "parse error", description: error });
+    };
+    const onData = (data: unknown) => {
+      if (closed) return;
+      try {
+        decoder.add(data);
+      } catch (error) {
+        fail(toError(error));
+      }
+    };
+    const onOpen = () => sendBack({ type: "transport.opened" });
+    const onError = (error: unknown) => sendBack({ type: "transport.error", error: toError(error) });
+    const onClose = (reason: string, description?: Error | { description: string; context?: unknown }) => {
+      if (closed) return;
+      closed = true;
+      sendBack({ type: "transport.closed", reason, description });
+    };
+    const onPing = () => sendBack({ type: "transport.ping" });
+
+    engine.on("open", onOpen);
+    engine.on("error", onError);
+    engine.on("close", onClose);
+    engine.on("ping", onPing);
+    engine.on("data", onData);
+    decoder.on("decoded", onDecoded);
+    sendBack({ type: "transport.created", transport });
+
+    receive((command) => {
+      if (command.type !== "transport.send" || closed) return;
+      try {
+        transport.send(command.packet);
+      } catch (error) {
+        reportError(error);
+      }
+    });
+
+    return () => {
+      closed = true;
+      engine.off("open", onOpen);
+      engine.off("error", onError);
+      engine.off("close", onClose);
+      engine.off("ping", onPing);
+      engine.off("data", onData);
+      decoder.off?.("decoded", onDecoded);
+      decoder.destroy();
+      engine.close();
+    };
+  },
+);

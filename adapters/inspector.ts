@@ -1,0 +1,110 @@
+// Watching the machines live: every actor of a Manager (connection, transport,
+// backoff, namespaces) reports to the XState inspection observer given as the
+// Manager's `inspect` option. Three observers come with the client:
+// - transitionLogger(): one readable line per state change, for a terminal;
+// - createStatelyInspector(): the Stately inspector (@statelyai/inspect, an
+//   optional peer dependency), in a browser window or over a WebSocket;
+// - statelySanitizers: what the Stately inspector should show of a context.
+import type { ActorRefLike, InspectionEvent, Observer } from "xstate";
+
+type AnyActorRef = ActorRefLike & { id?: string; _parent?: ActorRefLike };
+
+type Inspect = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+
+export interface TransitionLoggerOptions {
+  /** Where each line goes; console.log by default. */
+  log?: (line: string) => void;
+  /** Also print the events the machines receive (not only state changes). */
+  events?: boolean;
+}
+
+/** A state value as a dotted path: { active: { connecting: "open" } } -> "active.connecting.open". */
+export function formatStateValue(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value !== "object" || value === null) return String(value);
+  return Object.entries(value as Record<string, unknown>)
+    .map(([key, child]) => `${key}.${formatStateValue(child)}`)
+    .join(" | ");
+}
+
+/** The actor's place in its Manager: "connection", "connection/transport", "connection/namespace /admin". */
+export function actorName(actor: AnyActorRef): string {
+  const names: string[] = [];
+  for (let ref: AnyActorRef | undefined = actor; ref; ref = (ref as { _parent?: AnyActorRef })._parent) {
+    const id = (ref as { id?: string }).id ?? "?";
+    names.unshift(id.startsWith("/") ? `namespace ${id}` : id);
+  }
+  return names.join("/");
+}
+
+/**
+ * An inspection observer that prints one line per state change of any
+ * machine of the Manager, with the event that caused it:
+ *
+ *     connection  active.connecting.opening -> active.connecting.open  on transport.opened
+ */
+export function transitionLogger(options: TransitionLoggerOptions = {}): (event: InspectionEvent) => void {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const states = new WeakMap<AnyActorRef, string>();
+  return (inspection) => {
+    if (inspection.type === "@xstate.event" && options.events) {
+      log(`${actorName(inspection.actorRef).padEnd(28)} <- ${inspection.event.type}`);
+      return;
+    }
+    if (inspection.type !== "@xstate.snapshot") return;
+    const snapshot = inspection.snapshot as { value?: unknown; status?: string };
+    if (!("value" in snapshot)) return; // callback actors (the transport) have no states
+    const next = formatStateValue(snapshot.value) + (snapshot.status && snapshot.status !== "active" ? ` (${snapshot.status})` : "");
+    const previous = states.get(inspection.actorRef);
+    if (previous === next) return;
+    states.set(inspection.actorRef, next);
+    const name = actorName(inspection.actorRef).padEnd(28);
+    log(previous === undefined ? `${name} ${next}` : `${name} ${previous} -> ${next}  on ${inspection.event.type}`);
+  };
+}
+
+/** Keeps what can be shown of a context: data, not functions, engines or parsers. */
+export function sanitizeContext(context: Record<string, unknown>): Record<string, unknown> {
+  const shown: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(context)) {
+    if (typeof value === "function") continue;
+    if (key === "parser" || key === "engineOptions") continue;
+    shown[key] = value;
+  }
+  return shown;
+}
+
+/** Drops what cannot be shown of an event: transport handles, packets' binary payloads stay as they are. */
+export function sanitizeEvent<T extends { type: string }>(event: T): T {
+  if (event.type === "transport.created") return { type: event.type } as T;
+  if (event.type === "api.createNamespace") {
+    const { listener: _listener, ...rest } = event as T & { listener?: unknown };
+    return rest as unknown as T;
+  }
+  return event;
+}
+
+/** The sanitizers to give @statelyai/inspect's createBrowserInspector / createWebSocketInspector. */
+export const statelySanitizers = { sanitizeContext, sanitizeEvent };
+
+export interface StatelyInspectorOptions {
+  /** Connect to a WebSocket inspection server instead of opening the browser inspector. */
+  url?: string;
+}
+
+/**
+ * Opens the Stately inspector (@statelyai/inspect must be installed): in a
+ * browser, a window on stately.ai/inspect; with `url`, a WebSocket to an
+ * inspection server. Give its `inspect` to the Manager:
+ *
+ * @example
+ * const inspector = await createStatelyInspector();
+ * const socket = io(url, { inspect: inspector.inspect });
+ */
+export async function createStatelyInspector(options: StatelyInspectorOptions = {}): Promise<{ inspect: Inspect; stop(): void }> {
+  const stately = await import("@statelyai/inspect");
+  const inspector = options.url
+    ? stately.createWebSocketInspector({ url: options.url, ...statelySanitizers })
+    : stately.createBrowserInspector(statelySanitizers);
+  return { inspect: inspector.inspect, stop: () => inspector.stop() };
+}

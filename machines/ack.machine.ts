@@ -1,0 +1,136 @@
+// The lifecycle of one acknowledgement, from the emission that asks for it to
+// its end. This chart is the one definition of that lifecycle: the Socket runs
+// it for every pending ack through src/ack-registry.ts, which walks this very
+// state tree with plain records (one small object per ack, no actor, no
+// snapshot), and tests run it as an XState actor and compare the two.
+//
+// The effects (send, call back) are named here and implemented by the
+// registry; as an actor, the machine only records what it would do.
+import { assign, setup, stateIn } from "xstate";
+
+export interface AckInput {
+  /** The packet's ack id, unique per Socket. */
+  id: number;
+  /** ms before giving up waiting for this ack (`timeout(ms)` or `ackTimeout`); none waits forever. */
+  timeout?: number | undefined;
+  /** With the `retries` option: re-sends allowed after the first send. */
+  retries?: number | undefined;
+  /** Whether the callback takes an error first (`timeout()`, `ackTimeout`, `retries`, `emitWithAck`). */
+  expectsError: boolean;
+  /** Whether the packet left at once (otherwise it waits in the send buffer). */
+  transmitted: boolean;
+}
+
+/** The data of one acknowledgement: the machine's context, and the registry's record fields. */
+export interface AckData extends AckInput {
+  /** Sends so far (retries mode). */
+  tries: number;
+}
+
+export type AckEvent =
+  /** The buffered packet left with the send buffer. */
+  | { type: "packet.sent" }
+  /** The server acknowledged, with these arguments. */
+  | { type: "ack.received"; args: unknown[] }
+  /** The namespace lost its connection. */
+  | { type: "connection.lost" }
+  /** Retries mode: this emission is at the head of the queue and the socket is connected. */
+  | { type: "queue.turn" };
+
+export const ACK_TIMEOUT_MESSAGE = "operation has timed out";
+export const ACK_DISCONNECTED_MESSAGE = "socket has been disconnected";
+
+/** The guards over the ack data, shared by the chart and the registry. */
+export const ackGuards = {
+  queuedForRetries: (data: AckData) => data.retries !== undefined,
+  transmitted: (data: AckData) => data.transmitted,
+  expectsError: (data: AckData) => data.expectsError,
+  retriesLeft: (data: AckData) => data.tries <= (data.retries ?? 0),
+};
+
+/** The effects of the chart; the registry implements them, the actor leaves them empty. */
+const effect = () => {};
+
+export const ackMachine = setup({
+  types: {
+    context: {} as AckData,
+    events: {} as AckEvent,
+    input: {} as AckInput,
+  },
+  delays: {
+    // no timeout: an infinite delay, which the clock never fires
+    ackTimeout: ({ context }) => context.timeout ?? Infinity,
+  },
+  guards: {
+    queuedForRetries: ({ context }) => ackGuards.queuedForRetries(context),
+    transmitted: ({ context }) => ackGuards.transmitted(context),
+    expectsError: ({ context }) => ackGuards.expectsError(context),
+    retriesLeft: ({ context }) => ackGuards.retriesLeft(context),
+    stillBuffered: stateIn("#ack.pending.buffered"),
+  },
+  actions: {
+    countTry: assign({ tries: ({ context }) => context.tries + 1 }),
+    transmit: effect,
+    discardUnsentPacket: effect,
+    deliverResponse: effect,
+    deliverTimeoutError: effect,
+    deliverDisconnectError: effect,
+    deliverFailure: effect,
+  },
+}).createMachine({
+  id: "ack",
+  context: ({ input }) => ({ ...input, tries: 0 }),
+  initial: "emitted",
+  states: {
+    emitted: {
+      always: [
+        { guard: "queuedForRetries", target: "queued" },
+        { guard: "transmitted", target: "pending.awaitingAck" },
+        { target: "pending.buffered" },
+      ],
+    },
+    // emitted without `retries`: one send, one deadline counted from the emission
+    pending: {
+      initial: "buffered",
+      after: {
+        ackTimeout: [
+          // never sent: it must not leave later (socket.io #4318)
+          { guard: "stillBuffered", target: "timedOut", actions: "discardUnsentPacket" },
+          { target: "timedOut" },
+        ],
+      },
+      states: {
+        buffered: {
+          on: { "packet.sent": { target: "awaitingAck" } },
+        },
+        awaitingAck: {
+          on: {
+            "ack.received": { target: "#ack.acknowledged" },
+            // like the official client: an ack that can take an error gets one, a plain ack is forgotten
+            "connection.lost": [{ guard: "expectsError", target: "#ack.disconnected" }, { target: "#ack.dropped" }],
+          },
+        },
+      },
+    },
+    // with `retries`: waits for the acks emitted before it, and for a connection
+    queued: {
+      on: { "queue.turn": { target: "inFlight" } },
+    },
+    inFlight: {
+      entry: ["countTry", "transmit"],
+      after: {
+        ackTimeout: [{ guard: "retriesLeft", target: "inFlight", reenter: true }, { target: "gaveUp", actions: "deliverFailure" }],
+      },
+      on: {
+        "ack.received": { target: "acknowledged" },
+        // sent again after the reconnection, as a retry, if retries are left
+        "connection.lost": [{ guard: "retriesLeft", target: "queued" }, { target: "gaveUp", actions: "deliverFailure" }],
+      },
+    },
+    acknowledged: { type: "final", entry: "deliverResponse" },
+    timedOut: { type: "final", entry: "deliverTimeoutError" },
+    disconnected: { type: "final", entry: "deliverDisconnectError" },
+    dropped: { type: "final" },
+    gaveUp: { type: "final" },
+  },
+});

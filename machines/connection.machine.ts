@@ -1,0 +1,387 @@
+// The Manager: one low-level connection at a time, opened, lost, and
+// reconnected with backoff. It owns the transport actor (invoked while
+// connecting or open, so at most one engine exists), the backoff actor (for as
+// long as it tries to stay connected) and the namespace actors (one per Socket).
+import {
+  assertEvent,
+  assign,
+  emit,
+  enqueueActions,
+  fromCallback,
+  sendTo,
+  setup,
+  type ActorRefFrom,
+} from "xstate";
+import { backoffMachine, type BackoffEvent, type BackoffReport, type BackoffSettings } from "./backoff.machine.js";
+import {
+  namespaceMachine,
+  toServerNotice,
+  type ConnectionNotice,
+  type NamespaceEmitted,
+  type NamespaceEvent,
+  type NamespaceInput,
+  type NamespaceReport,
+} from "./namespace.machine.js";
+import type {
+  DisconnectDescription,
+  Packet,
+  Parser,
+  Transport,
+  TransportCommand,
+  TransportEvent,
+  TransportInput,
+} from "./transport.js";
+
+export interface ConnectionSettings extends BackoffSettings {
+  reconnection: boolean;
+  /** ms before an unanswered connection attempt fails; `false` waits forever. */
+  timeout: number | false;
+}
+
+export interface ConnectionInput {
+  uri: string;
+  engineOptions: Record<string, unknown>;
+  parser: Parser;
+  settings: ConnectionSettings;
+  autoConnect: boolean;
+  deliver?: (packet: Packet) => void;
+}
+
+export type NamespaceActorRef = ActorRefFrom<typeof namespaceMachine>;
+
+export interface ConnectionContext {
+  uri: string;
+  engineOptions: Record<string, unknown>;
+  parser: Parser;
+  deliver: (packet: Packet) => void;
+  settings: ConnectionSettings;
+  autoConnect: boolean;
+  /** The current (or last) low-level connection, for the data plane and `manager.engine`. */
+  transport: Transport | undefined;
+  /** The reconnection attempt in progress; 0 while not reconnecting. */
+  attempt: number;
+  /** Why the last attempt failed. */
+  error: Error | undefined;
+  namespaces: Record<string, NamespaceActorRef>;
+  /** Namespaces that want the connection, in activation order. */
+  activeNamespaces: string[];
+}
+
+export type ConnectionEvent =
+  | TransportEvent
+  | BackoffReport
+  | NamespaceReport
+  | { type: "api.open" }
+  | { type: "api.close" }
+  | { type: "api.configure"; settings: Partial<ConnectionSettings> }
+  /** Spawns the namespace actor of a Socket; `listener` receives its emitted events from the start. */
+  | { type: "api.createNamespace"; input: NamespaceInput; listener?: (event: NamespaceEmitted) => void }
+  /** An event for a namespace actor that may not exist yet (sent while this actor was busy spawning it). */
+  | { type: "api.forwardToNamespace"; nsp: string; event: NamespaceEvent };
+
+/** The Manager events, emitted for the facade. */
+export type ConnectionEmitted =
+  | { type: "open" }
+  | { type: "error"; error: Error }
+  | { type: "close"; reason: string; description?: DisconnectDescription }
+  | { type: "ping" }
+  | { type: "reconnect_attempt"; attempt: number }
+  | { type: "reconnect"; attempt: number }
+  | { type: "reconnect_error"; error: Error }
+  | { type: "reconnect_failed" };
+
+/** Stands for the transport until one is provided (see adapters/engine-transport.ts). */
+const missingTransport = fromCallback<TransportCommand, TransportInput, TransportEvent>(() => {
+  throw new Error("connectionMachine: provide a `transport` actor, e.g. connectionMachine.provide({ actors: { transport } })");
+});
+
+const backoffSettingsOf = ({ reconnectionDelay, reconnectionDelayMax, randomizationFactor, reconnectionAttempts }: BackoffSettings) => ({
+  reconnectionDelay,
+  reconnectionDelayMax,
+  randomizationFactor,
+  reconnectionAttempts,
+});
+
+export const connectionMachine = setup({
+  types: {
+    context: {} as ConnectionContext,
+    events: {} as ConnectionEvent,
+    input: {} as ConnectionInput,
+    emitted: {} as ConnectionEmitted,
+  },
+  actors: {
+    transport: missingTransport,
+    backoff: backoffMachine,
+    namespace: namespaceMachine,
+  },
+  delays: {
+    // `timeout: false` waits forever; the clock never fires an infinite delay
+    connectTimeout: ({ context }) => (context.settings.timeout === false ? Infinity : context.settings.timeout),
+  },
+  guards: {
+    autoConnect: ({ context }) => context.autoConnect,
+    reconnectionEnabled: ({ context }) => context.settings.reconnection,
+    reconnectionDisabled: ({ event }) => event.type === "api.configure" && event.settings.reconnection === false,
+    wasLastActiveNamespace: ({ context, event }) =>
+      event.type === "namespace.deactivated" &&
+      context.activeNamespaces.length === 1 &&
+      context.activeNamespaces[0] === event.nsp,
+  },
+  actions: {
+    createNamespace: assign(({ context, event, spawn }) => {
+      assertEvent(event, "api.createNamespace");
+      const { nsp } = event.input;
+      if (context.namespaces[nsp]) return {};
+      const ref = spawn("namespace", { id: nsp, input: event.input });
+      // before the actor starts, so that the facade misses none of its events
+      if (event.listener) ref.on("*", event.listener);
+      return { namespaces: { ...context.namespaces, [nsp]: ref } };
+    }),
+    forwardToNamespace: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, "api.forwardToNamespace");
+      const target = context.namespaces[event.nsp];
+      if (target) enqueue.sendTo(target, event.event);
+    }),
+    addActiveNamespace: assign(({ context, event }) => {
+      assertEvent(event, "namespace.activated");
+      if (context.activeNamespaces.includes(event.nsp)) return {};
+      return { activeNamespaces: [...context.activeNamespaces, event.nsp] };
+    }),
+    removeActiveNamespace: assign(({ context, event }) => {
+      assertEvent(event, "namespace.deactivated");
+      if (!context.activeNamespaces.includes(event.nsp)) return {};
+      return { activeNamespaces: context.activeNamespaces.filter((nsp) => nsp !== event.nsp) };
+    }),
+    applySettings: assign(({ context, event }) => {
+      assertEvent(event, "api.configure");
+      return { settings: { ...context.settings, ...event.settings } };
+    }),
+    forwardSettingsToBackoff: sendTo(
+      "backoff",
+      ({ context }): BackoffEvent => ({ type: "backoff.configure", settings: backoffSettingsOf(context.settings) }),
+    ),
+    keepTransport: assign(({ event }) => {
+      assertEvent(event, "transport.created");
+      return { transport: event.transport };
+    }),
+    sendPacket: sendTo("transport", ({ event }): TransportCommand => {
+      assertEvent(event, "namespace.send");
+      return { type: "transport.send", packet: event.packet };
+    }),
+    routeServerPacket: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, "transport.packet");
+      const target = context.namespaces[event.packet.nsp];
+      const notice = toServerNotice(event.packet);
+      if (target && notice) enqueue.sendTo(target, notice);
+    }),
+    recordTimeout: assign({ error: () => new Error("timeout") }),
+    recordError: assign(({ event }) => {
+      assertEvent(event, ["transport.error", "transport.closed"]);
+      if (event.type === "transport.error") return { error: event.error };
+      const { description } = event;
+      return { error: description instanceof Error ? description : new Error(event.reason) };
+    }),
+    countAttempt: assign(({ event }) => {
+      assertEvent(event, "backoff.elapsed");
+      return { attempt: event.attempt };
+    }),
+    requestBackoff: sendTo("backoff", { type: "backoff.schedule" } satisfies BackoffEvent),
+    concludeReconnection: enqueueActions(({ context, enqueue }) => {
+      if (context.attempt === 0) return;
+      enqueue.emit({ type: "reconnect", attempt: context.attempt });
+      enqueue.sendTo("backoff", { type: "backoff.reset" } satisfies BackoffEvent);
+      enqueue.assign({ attempt: 0 });
+    }),
+    resetAttempt: assign({ attempt: 0 }),
+    emitOpen: emit({ type: "open" }),
+    emitPing: emit({ type: "ping" }),
+    emitAttemptFailure: enqueueActions(({ context, enqueue }) => {
+      const error = context.error ?? new Error("connection failed");
+      enqueue.emit({ type: "error", error });
+      if (context.attempt > 0) enqueue.emit({ type: "reconnect_error", error });
+    }),
+    emitClose: emit(({ event }): ConnectionEmitted => {
+      assertEvent(event, "transport.closed");
+      return { type: "close", reason: event.reason, description: event.description };
+    }),
+    emitForcedClose: emit({ type: "close", reason: "forced close" }),
+    emitOpenError: emit(({ event }): ConnectionEmitted => {
+      assertEvent(event, "transport.error");
+      return { type: "error", error: event.error };
+    }),
+    emitReconnectAttempt: emit(({ event }): ConnectionEmitted => {
+      assertEvent(event, "backoff.elapsed");
+      return { type: "reconnect_attempt", attempt: event.attempt };
+    }),
+    emitReconnectFailed: emit({ type: "reconnect_failed" }),
+    announceOpen: enqueueActions(({ context, enqueue }) => {
+      for (const nsp of context.activeNamespaces) {
+        const target = context.namespaces[nsp];
+        if (target) enqueue.sendTo(target, { type: "connection.opened" } satisfies ConnectionNotice);
+      }
+    }),
+    greetNamespace: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, "namespace.activated");
+      const target = context.namespaces[event.nsp];
+      if (target) enqueue.sendTo(target, { type: "connection.opened" } satisfies ConnectionNotice);
+    }),
+    announceFailure: enqueueActions(({ context, enqueue }) => {
+      const notice: ConnectionNotice = {
+        type: "connection.failed",
+        error: context.error ?? new Error("connection failed"),
+        willRetry: context.settings.reconnection,
+      };
+      for (const nsp of context.activeNamespaces) {
+        const target = context.namespaces[nsp];
+        if (target) enqueue.sendTo(target, notice);
+      }
+    }),
+    announceError: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, "transport.error");
+      for (const nsp of context.activeNamespaces) {
+        const target = context.namespaces[nsp];
+        if (target) enqueue.sendTo(target, { type: "connection.error", error: event.error } satisfies ConnectionNotice);
+      }
+    }),
+    announceClose: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, "transport.closed");
+      const notice: ConnectionNotice = {
+        type: "connection.closed",
+        reason: event.reason,
+        description: event.description,
+        willReconnect: context.settings.reconnection,
+      };
+      for (const nsp of context.activeNamespaces) {
+        const target = context.namespaces[nsp];
+        if (target) enqueue.sendTo(target, notice);
+      }
+    }),
+    announceAbandoned: enqueueActions(({ context, enqueue }) => {
+      for (const nsp of context.activeNamespaces) {
+        const target = context.namespaces[nsp];
+        if (target) enqueue.sendTo(target, { type: "connection.abandoned" } satisfies ConnectionNotice);
+      }
+    }),
+  },
+}).createMachine({
+  id: "connection",
+  context: ({ input }) => ({
+    uri: input.uri,
+    engineOptions: input.engineOptions,
+    parser: input.parser,
+    deliver: input.deliver ?? (() => {}),
+    settings: input.settings,
+    autoConnect: input.autoConnect,
+    transport: undefined,
+    attempt: 0,
+    error: undefined,
+    namespaces: {},
+    activeNamespaces: [],
+  }),
+  initial: "idle",
+  on: {
+    "api.createNamespace": { actions: "createNamespace" },
+    "api.forwardToNamespace": { actions: "forwardToNamespace" },
+    "api.configure": { actions: "applySettings" },
+    "namespace.activated": { actions: "addActiveNamespace" },
+    "namespace.deactivated": { actions: "removeActiveNamespace" },
+  },
+  states: {
+    idle: {
+      always: { guard: "autoConnect", target: "active" },
+      on: {
+        "api.open": { target: "active" },
+        "namespace.activated": { target: "active", actions: "addActiveNamespace" },
+      },
+    },
+    active: {
+      invoke: {
+        src: "backoff",
+        id: "backoff",
+        input: ({ context }) => ({ settings: backoffSettingsOf(context.settings) }),
+      },
+      initial: "connecting",
+      on: {
+        "api.close": { target: "closed" },
+        "api.configure": { actions: ["applySettings", "forwardSettingsToBackoff"] },
+        "namespace.deactivated": [
+          { guard: "wasLastActiveNamespace", target: "closed", actions: "removeActiveNamespace" },
+          { actions: "removeActiveNamespace" },
+        ],
+        "backoff.exhausted": { target: "closed", actions: ["emitReconnectFailed", "announceAbandoned"] },
+      },
+      states: {
+        connecting: {
+          invoke: {
+            src: "transport",
+            id: "transport",
+            systemId: "transport",
+            input: ({ context }) => ({
+              uri: context.uri,
+              engineOptions: context.engineOptions,
+              parser: context.parser,
+              deliver: context.deliver,
+            }),
+          },
+          initial: "opening",
+          on: {
+            "transport.created": { actions: "keepTransport" },
+            "namespace.send": { actions: "sendPacket" },
+            "api.close": { target: "#connection.closed", actions: "emitForcedClose" },
+            "namespace.deactivated": [
+              { guard: "wasLastActiveNamespace", target: "#connection.closed", actions: ["removeActiveNamespace", "emitForcedClose"] },
+              { actions: "removeActiveNamespace" },
+            ],
+          },
+          states: {
+            opening: {
+              after: {
+                connectTimeout: { target: "#connection.active.attemptFailed", actions: "recordTimeout" },
+              },
+              on: {
+                "transport.opened": { target: "open" },
+                "transport.error": { target: "#connection.active.attemptFailed", actions: "recordError" },
+                "transport.closed": { target: "#connection.active.attemptFailed", actions: "recordError" },
+              },
+            },
+            open: {
+              entry: ["emitOpen", "announceOpen", "concludeReconnection"],
+              on: {
+                "transport.packet": { actions: "routeServerPacket" },
+                "transport.ping": { actions: "emitPing" },
+                "transport.error": { actions: ["emitOpenError", "announceError"] },
+                "transport.closed": [
+                  { guard: "reconnectionEnabled", target: "#connection.active.waiting", actions: ["emitClose", "announceClose"] },
+                  { target: "#connection.closed", actions: ["emitClose", "announceClose"] },
+                ],
+                "namespace.activated": { actions: ["addActiveNamespace", "greetNamespace"] },
+              },
+            },
+          },
+        },
+        // a decision, left at once: retry after a backoff, or give up
+        attemptFailed: {
+          entry: ["emitAttemptFailure", "announceFailure"],
+          always: [{ guard: "reconnectionEnabled", target: "waiting" }, { target: "#connection.closed" }],
+        },
+        waiting: {
+          entry: "requestBackoff",
+          on: {
+            "backoff.elapsed": { target: "connecting", actions: ["countAttempt", "emitReconnectAttempt"] },
+            "api.configure": [
+              { guard: "reconnectionDisabled", target: "#connection.closed", actions: ["applySettings", "announceAbandoned"] },
+              { actions: ["applySettings", "forwardSettingsToBackoff"] },
+            ],
+          },
+        },
+      },
+    },
+    closed: {
+      entry: "resetAttempt",
+      on: {
+        "api.open": { target: "active" },
+        "namespace.activated": { target: "active", actions: "addActiveNamespace" },
+      },
+    },
+  },
+});

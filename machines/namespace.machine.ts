@@ -1,0 +1,281 @@
+// One namespace (a Socket): the handshake with the server over the Manager's
+// connection, the connected session, and every documented way out of it.
+// The machine decides; it does no I/O. Packets leave through its parent (the
+// connection machine), public events through emit(), the auth function runs
+// in an invoked actor.
+import { PacketType } from "socket.io-parser";
+import { assertEvent, assign, emit, fromCallback, sendParent, setup } from "xstate";
+import type { DisconnectDescription, Packet } from "./transport.js";
+
+/** An Error with the `data` a server middleware attached to it (`connect_error`). */
+export interface ExtendedError extends Error {
+  data?: unknown;
+}
+
+/** The `auth` option: a payload, or a function called back with one on every attempt. */
+export type AuthOption = Record<string, unknown> | ((callback: (data: object) => void) => void);
+
+export type DisconnectReason =
+  | "io server disconnect"
+  | "io client disconnect"
+  | "ping timeout"
+  | "transport close"
+  | "transport error"
+  | "parse error";
+
+export interface NamespaceInput {
+  nsp: string;
+  auth?: AuthOption | undefined;
+  /** The last offset received on this namespace (connection state recovery), read when reconnecting. */
+  readLastOffset?: () => string | undefined;
+}
+
+export interface NamespaceContext {
+  nsp: string;
+  auth: AuthOption | undefined;
+  readLastOffset: () => string | undefined;
+  /** The session id given by the server; defined while connected. */
+  id: string | undefined;
+  /** The private session id (connection state recovery), kept across reconnections. */
+  pid: string | undefined;
+  /** Whether the last connection recovered the previous session. */
+  recovered: boolean;
+}
+
+/** What the connection machine tells its namespaces about the low-level connection. */
+export type ConnectionNotice =
+  | { type: "connection.opened" }
+  /** An attempt to open the connection failed; `willRetry` when the Manager reconnects. */
+  | { type: "connection.failed"; error: Error; willRetry: boolean }
+  /** The open connection reported an error. */
+  | { type: "connection.error"; error: Error }
+  | { type: "connection.closed"; reason: string; description?: DisconnectDescription; willReconnect: boolean }
+  /** The Manager stopped trying (reconnect_failed, or reconnection turned off). */
+  | { type: "connection.abandoned" };
+
+/** What the server said to this namespace (handshake packets, routed by the connection machine). */
+export type ServerNotice =
+  | { type: "server.connect"; sid: string | undefined; pid: string | undefined }
+  | { type: "server.connectError"; error: ExtendedError }
+  | { type: "server.disconnect" };
+
+export type NamespaceEvent =
+  | ConnectionNotice
+  | ServerNotice
+  | { type: "api.connect" }
+  | { type: "api.disconnect" }
+  | { type: "api.setAuth"; auth: AuthOption | undefined }
+  | { type: "auth.resolved"; data: object | undefined }
+  | { type: "auth.rejected"; error: Error };
+
+/** What a namespace tells its parent (the connection machine). */
+export type NamespaceReport =
+  | { type: "namespace.activated"; nsp: string }
+  | { type: "namespace.deactivated"; nsp: string }
+  | { type: "namespace.send"; packet: Packet };
+
+/** The public Socket events, emitted for the facade (and for anyone using the actor). */
+export type NamespaceEmitted =
+  | { type: "connect" }
+  | { type: "connect_error"; error: ExtendedError }
+  | { type: "disconnect"; reason: string; description?: DisconnectDescription };
+
+/** Translates a handshake packet for a namespace machine; undefined for other packets. */
+export function toServerNotice(packet: Packet): ServerNotice | undefined {
+  switch (packet.type) {
+    case PacketType.CONNECT: {
+      const data = packet.data as { sid?: unknown; pid?: unknown } | undefined;
+      return {
+        type: "server.connect",
+        sid: typeof data?.sid === "string" ? data.sid : undefined,
+        pid: typeof data?.pid === "string" ? data.pid : undefined,
+      };
+    }
+    case PacketType.CONNECT_ERROR: {
+      const data = packet.data as { message?: unknown; data?: unknown } | string | undefined;
+      const message = typeof data === "string" ? data : String(data?.message ?? "connect error");
+      const error: ExtendedError = new Error(message);
+      if (typeof data === "object" && data !== null && "data" in data) error.data = data.data;
+      return { type: "server.connectError", error };
+    }
+    case PacketType.DISCONNECT:
+      return { type: "server.disconnect" };
+    default:
+      return undefined;
+  }
+}
+
+const PROTOCOL_MISMATCH =
+  "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are not compatible (more information here: https://socket.io/docs/v3/migrating-from-2-x-to-3-0/)";
+
+const isPayload = (data: unknown): data is object | undefined =>
+  data === undefined || data === null || Object.prototype.toString.call(data) === "[object Object]";
+
+/**
+ * Calls the `auth` function (or takes the `auth` object) for one handshake
+ * attempt. A function is called again on every attempt, so that fresh
+ * credentials are used after an outage (socket.io #1409).
+ */
+export const resolveAuth = fromCallback<NamespaceEvent, { auth: AuthOption | undefined }>(({ input, sendBack }) => {
+  let settled = false;
+  const settle = (data: unknown) => {
+    if (settled) return;
+    settled = true;
+    if (isPayload(data)) sendBack({ type: "auth.resolved", data: data ?? undefined });
+    else sendBack({ type: "auth.rejected", error: new TypeError("auth must be an object, or a function that calls back with an object") });
+  };
+  if (typeof input.auth === "function") input.auth(settle);
+  else settle(input.auth);
+  return () => {
+    settled = true; // a callback arriving after the attempt ended is ignored
+  };
+});
+
+export const namespaceMachine = setup({
+  types: {
+    context: {} as NamespaceContext,
+    events: {} as NamespaceEvent,
+    input: {} as NamespaceInput,
+    emitted: {} as NamespaceEmitted,
+  },
+  actors: { resolveAuth },
+  guards: {
+    willRetry: ({ event }) => event.type === "connection.failed" && event.willRetry,
+    willReconnect: ({ event }) => event.type === "connection.closed" && event.willReconnect,
+    hasSessionId: ({ event }) => event.type === "server.connect" && event.sid !== undefined,
+  },
+  actions: {
+    announceActivation: sendParent(({ context }): NamespaceReport => ({ type: "namespace.activated", nsp: context.nsp })),
+    announceDeactivation: sendParent(({ context }): NamespaceReport => ({ type: "namespace.deactivated", nsp: context.nsp })),
+    sendConnectPacket: sendParent(({ context, event }): NamespaceReport => {
+      assertEvent(event, "auth.resolved");
+      // with connection state recovery, the server recognises the session from pid + offset
+      const data = context.pid ? { pid: context.pid, offset: context.readLastOffset(), ...event.data } : event.data;
+      return { type: "namespace.send", packet: { type: PacketType.CONNECT, nsp: context.nsp, data } };
+    }),
+    sendDisconnectPacket: sendParent(({ context }): NamespaceReport => ({
+      type: "namespace.send",
+      packet: { type: PacketType.DISCONNECT, nsp: context.nsp },
+    })),
+    startSession: assign(({ context, event }) => {
+      assertEvent(event, "server.connect");
+      return { id: event.sid, recovered: !!event.pid && event.pid === context.pid, pid: event.pid };
+    }),
+    endSession: assign({ id: undefined }),
+    setAuth: assign(({ event }) => {
+      assertEvent(event, "api.setAuth");
+      return { auth: event.auth };
+    }),
+    emitConnect: emit({ type: "connect" }),
+    emitConnectError: emit(({ event }): NamespaceEmitted => {
+      assertEvent(event, ["connection.failed", "connection.error", "server.connectError", "auth.rejected"]);
+      return { type: "connect_error", error: event.error };
+    }),
+    emitAuthFailure: emit(({ event }): NamespaceEmitted => ({
+      type: "connect_error",
+      error: toError((event as { error?: unknown }).error),
+    })),
+    emitProtocolMismatch: emit({ type: "connect_error", error: new Error(PROTOCOL_MISMATCH) }),
+    emitLostConnection: emit(({ event }): NamespaceEmitted => {
+      assertEvent(event, "connection.closed");
+      return { type: "disconnect", reason: event.reason, description: event.description };
+    }),
+    emitServerDisconnect: emit({ type: "disconnect", reason: "io server disconnect" }),
+    emitClientDisconnect: emit({ type: "disconnect", reason: "io client disconnect" }),
+  },
+}).createMachine({
+  id: "namespace",
+  context: ({ input }) => ({
+    nsp: input.nsp,
+    auth: input.auth,
+    readLastOffset: input.readLastOffset ?? (() => undefined),
+    id: undefined,
+    pid: undefined,
+    recovered: false,
+  }),
+  initial: "inactive",
+  on: {
+    "api.setAuth": { actions: "setAuth" },
+  },
+  states: {
+    inactive: {
+      // entered last on the way out, so that a DISCONNECT packet is sent before the Manager may close
+      entry: "announceDeactivation",
+      on: {
+        "api.connect": { target: "active" },
+      },
+    },
+    active: {
+      entry: "announceActivation",
+      initial: "awaitingConnection",
+      on: {
+        "api.disconnect": { target: "inactive" },
+        "connection.failed": [
+          { guard: "willRetry", target: ".awaitingConnection", actions: "emitConnectError" },
+          { target: "inactive", actions: "emitConnectError" },
+        ],
+        "connection.error": { actions: "emitConnectError" },
+        "connection.closed": [{ guard: "willReconnect", target: ".awaitingConnection" }, { target: "inactive" }],
+        "connection.abandoned": { target: "inactive" },
+      },
+      states: {
+        awaitingConnection: {
+          on: {
+            "connection.opened": { target: "handshaking" },
+          },
+        },
+        handshaking: {
+          initial: "authenticating",
+          on: {
+            "server.connect": [
+              { guard: "hasSessionId", target: "connected", actions: "startSession" },
+              { target: "#namespace.inactive", actions: "emitProtocolMismatch" },
+            ],
+            "server.connectError": { target: "#namespace.inactive", actions: "emitConnectError" },
+          },
+          states: {
+            authenticating: {
+              invoke: {
+                src: "resolveAuth",
+                input: ({ context }) => ({ auth: context.auth }),
+                onError: { target: "#namespace.inactive", actions: "emitAuthFailure" },
+              },
+              on: {
+                "auth.resolved": { target: "awaitingServer", actions: "sendConnectPacket" },
+                "auth.rejected": { target: "#namespace.inactive", actions: "emitConnectError" },
+              },
+            },
+            awaitingServer: {
+              on: {
+                // the server may already have accepted the CONNECT: tell it we left
+                "api.disconnect": { target: "#namespace.inactive", actions: "sendDisconnectPacket" },
+              },
+            },
+          },
+        },
+        connected: {
+          tags: "connected",
+          entry: "emitConnect",
+          exit: "endSession",
+          on: {
+            "server.disconnect": { target: "#namespace.inactive", actions: "emitServerDisconnect" },
+            "api.disconnect": {
+              target: "#namespace.inactive",
+              actions: ["sendDisconnectPacket", "emitClientDisconnect"],
+            },
+            "connection.closed": [
+              { guard: "willReconnect", target: "awaitingConnection", actions: "emitLostConnection" },
+              { target: "#namespace.inactive", actions: "emitLostConnection" },
+            ],
+            // an error on an open connection is followed by its close; nothing to tell the user yet
+            "connection.error": {},
+          },
+        },
+      },
+    },
+  },
+});
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

@@ -1,0 +1,54 @@
+// The one small interface the connection machine sees of a low-level connection.
+// adapters/engine-transport.ts puts engine.io-client behind it; nothing in
+// machines/ imports engine.io-client or socket.io-parser at run time.
+import type { Packet } from "socket.io-parser";
+
+export type { Packet };
+
+/** The second argument of the `disconnect` and `close` events. */
+export type DisconnectDescription = Error | { description: string; context?: unknown };
+
+/** A parser in the shape of socket.io-parser (the `parser` option). */
+export interface Parser {
+  Encoder: new () => { encode(packet: Packet): unknown[] };
+  Decoder: new () => {
+    add(chunk: unknown): void;
+    destroy(): void;
+    on(event: "decoded", listener: (packet: Packet) => void): unknown;
+    off?(event: "decoded", listener?: (packet: Packet) => void): unknown;
+  };
+}
+
+/** A handle on the current low-level connection, for the data plane (emits, acks). */
+export interface Transport {
+  /** The engine.io-client socket, as `manager.engine`. */
+  readonly engine: unknown;
+  /** Encodes one packet and writes it. Throws a TypeError when it cannot be encoded. */
+  send(packet: Packet): void;
+  /** Whether a packet written now leaves at once (a volatile packet is dropped otherwise). */
+  readonly writable: boolean;
+  /** True when the server missed its heartbeat: the connection is dead but not closed yet. */
+  isStale(): boolean;
+}
+
+export interface TransportInput {
+  uri: string;
+  /** Handed to engine.io-client unchanged. */
+  engineOptions: Record<string, unknown>;
+  parser: Parser;
+  /** Receives every decoded packet, synchronously; EVENT and ACK packets only take this path. */
+  deliver: (packet: Packet) => void;
+}
+
+/** What the transport actor reports to the connection machine. */
+export type TransportEvent =
+  | { type: "transport.created"; transport: Transport }
+  | { type: "transport.opened" }
+  | { type: "transport.error"; error: Error }
+  | { type: "transport.closed"; reason: string; description?: DisconnectDescription }
+  | { type: "transport.ping" }
+  /** A namespace handshake packet (CONNECT, CONNECT_ERROR, DISCONNECT) for the namespace machines. */
+  | { type: "transport.packet"; packet: Packet };
+
+/** What the connection machine asks of the transport actor. */
+export type TransportCommand = { type: "transport.send"; packet: Packet };

@@ -1,0 +1,192 @@
+// The pending acknowledgements of one Socket. Each is a small record that the
+// ack machine's chart (machines/ack.machine.ts) drives through its lifecycle:
+// the registry implements the chart's named actions, and owns the one timer
+// and the place in the retries queue of each record.
+import type { Packet } from "socket.io-parser";
+import {
+  ACK_DISCONNECTED_MESSAGE,
+  ACK_TIMEOUT_MESSAGE,
+  ackGuards,
+  ackMachine,
+  type AckData,
+  type AckEvent,
+} from "../machines/ack.machine.js";
+import { timerDelay } from "../adapters/clock.js";
+import { compileChart, type ChartRecord, type CompiledChart, type StateInfo } from "./chart-interpreter.js";
+import { reportError } from "./report-error.js";
+
+export type AckCallback = (...args: unknown[]) => void;
+
+/** What the registry needs from its Socket. */
+export interface AckHost {
+  /** Sends a queued emission now (retries mode); `retry` when it was sent before. */
+  transmit(packet: Packet, retry: boolean): void;
+  /** Removes a never-sent packet from the send buffer. */
+  discardUnsent(id: number): void;
+  /** Whether the Socket is connected, so that the head of the queue may be sent. */
+  isConnected(): boolean;
+}
+
+export interface AckRequest {
+  id: number;
+  timeout: number | undefined;
+  retries: number | undefined;
+  expectsError: boolean;
+  transmitted: boolean;
+  callback: AckCallback | undefined;
+  /** Kept for re-sends (retries mode). */
+  packet: Packet | undefined;
+}
+
+interface PendingAck extends ChartRecord, AckData {
+  owner: AckRegistry;
+  callback: AckCallback | undefined;
+  packet: Packet | undefined;
+}
+
+type InternalEvent = AckEvent | { type: string };
+
+const START: InternalEvent = { type: "xstate.init" };
+const CONNECTION_LOST: InternalEvent = { type: "connection.lost" };
+const PACKET_SENT: InternalEvent = { type: "packet.sent" };
+const QUEUE_TURN: InternalEvent = { type: "queue.turn" };
+
+function call(record: PendingAck, args: unknown[]) {
+  const { callback } = record;
+  if (!callback) return;
+  record.callback = undefined; // exactly once
+  try {
+    callback(...args);
+  } catch (error) {
+    reportError(error);
+  }
+}
+
+function fireTimer(record: PendingAck, eventType: string) {
+  record.timer = undefined;
+  record.owner.dispatch(record, { type: eventType });
+}
+
+const chart: CompiledChart<PendingAck, InternalEvent> = compileChart<PendingAck, InternalEvent>(ackMachine, {
+  guards: {
+    queuedForRetries: ackGuards.queuedForRetries,
+    transmitted: ackGuards.transmitted,
+    expectsError: ackGuards.expectsError,
+    retriesLeft: ackGuards.retriesLeft,
+    stillBuffered: (record): boolean => record.state === BUFFERED,
+  },
+  delays: {
+    ackTimeout: (record) => record.timeout ?? Infinity,
+  },
+  actions: {
+    countTry: (record) => {
+      record.tries++;
+    },
+    transmit: (record) => {
+      if (record.packet) record.owner.host.transmit(record.packet, record.tries > 1);
+    },
+    discardUnsentPacket: (record) => record.owner.host.discardUnsent(record.id),
+    deliverResponse: (record, event) => {
+      const args = (event as Extract<AckEvent, { type: "ack.received" }>).args;
+      call(record, record.expectsError ? [null, ...args] : args);
+    },
+    deliverTimeoutError: (record) => call(record, [new Error(ACK_TIMEOUT_MESSAGE)]),
+    deliverDisconnectError: (record) => call(record, [new Error(ACK_DISCONNECTED_MESSAGE)]),
+    deliverFailure: (record, event) =>
+      call(record, [new Error(event.type === CONNECTION_LOST.type ? ACK_DISCONNECTED_MESSAGE : ACK_TIMEOUT_MESSAGE)]),
+  },
+  setTimer(record, ms, eventType) {
+    const handle = setTimeout(fireTimer, timerDelay(ms), record, eventType);
+    if (record.owner.unrefTimers) (handle as { unref?: () => void }).unref?.();
+    return handle;
+  },
+  clearTimer(handle) {
+    clearTimeout(handle as ReturnType<typeof setTimeout>);
+  },
+});
+
+const BUFFERED: StateInfo = chart.states.get("ack.pending.buffered")!;
+
+export class AckRegistry {
+  readonly host: AckHost;
+  readonly unrefTimers: boolean;
+  readonly #pending = new Map<number, PendingAck>();
+  /** Retries mode: emissions in order; the head is the one in flight. */
+  readonly #queue: PendingAck[] = [];
+
+  constructor(host: AckHost, { unrefTimers = false } = {}) {
+    this.host = host;
+    this.unrefTimers = unrefTimers;
+  }
+
+  /** Acknowledgements not yet ended. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /** Starts the lifecycle of one acknowledgement. */
+  register(request: AckRequest): void {
+    const record: PendingAck = {
+      state: BUFFERED,
+      timer: undefined,
+      owner: this,
+      id: request.id,
+      timeout: request.timeout,
+      retries: request.retries,
+      expectsError: request.expectsError,
+      transmitted: request.transmitted,
+      tries: 0,
+      callback: request.callback,
+      packet: request.packet,
+    };
+    this.#pending.set(record.id, record);
+    if (record.retries !== undefined) this.#queue.push(record);
+    chart.start(record, START);
+    this.#afterStep(record);
+    // a new head of the queue of a connected Socket goes at once
+    if (this.#queue[0] === record && this.host.isConnected()) this.dispatch(record, QUEUE_TURN);
+  }
+
+  /** The server acknowledged packet `id`. Unknown ids (late, duplicate, hostile) are ignored. */
+  settle(id: number, args: unknown[]): void {
+    const record = this.#pending.get(id);
+    if (record) this.dispatch(record, { type: "ack.received", args });
+  }
+
+  /** The buffered packet `id` left with the send buffer. */
+  sent(id: number): void {
+    const record = this.#pending.get(id);
+    if (record) this.dispatch(record, PACKET_SENT);
+  }
+
+  /** The Socket connected: the head of the retries queue may go. */
+  connected(): void {
+    const head = this.#queue[0];
+    if (head) this.dispatch(head, QUEUE_TURN);
+  }
+
+  /** The Socket lost its connection. */
+  connectionLost(): void {
+    for (const record of [...this.#pending.values()]) this.dispatch(record, CONNECTION_LOST);
+  }
+
+  /** @internal the chart's entry point for every event of a record */
+  dispatch(record: PendingAck, event: InternalEvent): void {
+    if (chart.send(record, event)) this.#afterStep(record);
+  }
+
+  #afterStep(record: PendingAck) {
+    if (!chart.isDone(record)) return;
+    this.#pending.delete(record.id);
+    if (record.retries === undefined) return;
+    const wasHead = this.#queue[0] === record;
+    const index = this.#queue.indexOf(record);
+    if (index !== -1) this.#queue.splice(index, 1);
+    const next = this.#queue[0];
+    if (wasHead && next && this.host.isConnected()) this.dispatch(next, QUEUE_TURN);
+  }
+
+  toJSON() {
+    return { pending: this.#pending.size, queued: this.#queue.length };
+  }
+}
