@@ -43,6 +43,41 @@ export function isWellFormed(packet: unknown): packet is Packet {
 
 const toError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
 
+/** The data plane's handle on one engine. */
+class EngineTransport implements Transport {
+  readonly engine: Engine;
+  readonly #encoder: { encode(packet: Packet): unknown[] };
+
+  constructor(engine: Engine, encoder: { encode(packet: Packet): unknown[] }) {
+    this.engine = engine;
+    this.#encoder = encoder;
+  }
+
+  send(packet: Packet): void {
+    let encoded: unknown[];
+    try {
+      encoded = this.#encoder.encode(packet);
+    } catch (error) {
+      throw new TypeError(`cannot encode the packet: ${toError(error).message}`, { cause: error });
+    }
+    const options = (packet as { options?: object }).options;
+    for (let i = 0; i < encoded.length; i++) this.engine.write(encoded[i] as string, options);
+  }
+
+  get writable(): boolean {
+    return !!this.engine.transport?.writable;
+  }
+
+  isStale(): boolean {
+    return (this.engine as unknown as { _hasPingExpired?: () => boolean })._hasPingExpired?.() ?? false;
+  }
+
+  /** What the inspector shows of it. */
+  toJSON() {
+    return { transport: this.engine.transport?.name, id: this.engine.id };
+  }
+}
+
 export const engineTransport = fromCallback<TransportCommand, TransportInput, TransportEvent>(
   ({ input, sendBack, receive }) => {
     // a copy: engine.io-client writes into its options, and they are read again on every attempt
@@ -51,26 +86,7 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
     const decoder = new input.parser.Decoder();
     let closed = false;
 
-    const transport: Transport & { toJSON(): object } = {
-      engine,
-      send(packet) {
-        let encoded: unknown[];
-        try {
-          encoded = encoder.encode(packet);
-        } catch (error) {
-          throw new TypeError(`cannot encode the packet: ${toError(error).message}`, { cause: error });
-        }
-        for (const chunk of encoded) engine.write(chunk as string, (packet as { options?: object }).options);
-      },
-      get writable() {
-        return !!engine.transport?.writable;
-      },
-      isStale() {
-        return (engine as unknown as { _hasPingExpired?: () => boolean })._hasPingExpired?.() ?? false;
-      },
-      // what the inspector shows of it
-      toJSON: () => ({ transport: engine.transport?.name, id: engine.id }),
-    };
+    const transport = new EngineTransport(engine, encoder);
 
     const onDecoded = (packet: unknown) => {
       if (closed) return;

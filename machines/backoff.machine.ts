@@ -1,6 +1,10 @@
-// The reconnection backoff: how long to wait before each reconnection attempt,
-// and when to give up. The machine says *when*; nextDelay() says *how much*.
-import { assertEvent, assign, sendParent, setup } from "xstate";
+// The reconnection backoff: one wait before a reconnection attempt, or the
+// decision to give up. The connection machine invokes it between attempts
+// with the number of the next attempt and the current settings, so that
+// settings changed at run time apply to the next attempt, and a successful
+// reconnection (attempt back to 0) starts again from the first delay.
+// The machine says *when*; nextDelay() says *how much*.
+import { assign, setup } from "xstate";
 
 export interface BackoffSettings {
   /** Nominal delay before the first attempt, in ms; doubles on every attempt. */
@@ -27,91 +31,66 @@ export function nextDelay(attempt: number, settings: BackoffSettings, random: nu
 }
 
 export interface BackoffInput {
+  /** The number of the attempt to wait for (1 for the first reconnection attempt). */
+  attempt: number;
   settings: BackoffSettings;
   /** Source of jitter, [0, 1); Math.random unless a test fixes it. */
   random?: () => number;
 }
 
 export interface BackoffContext {
+  attempt: number;
   settings: BackoffSettings;
-  random: () => number;
-  /** Attempts scheduled since the last reset. */
-  attempts: number;
-  /** The delay of the wait in progress, drawn once when it starts. */
+  /** The delay of this wait, drawn once when it starts. */
   delay: number;
+  random: () => number;
 }
 
-export type BackoffEvent =
-  /** The connection asks for the next attempt. */
-  | { type: "backoff.schedule" }
-  /** A reconnection succeeded: start again from the first delay. */
-  | { type: "backoff.reset" }
-  /** Settings changed at run time (the Manager's setters); they apply to the next attempt. */
-  | { type: "backoff.configure"; settings: BackoffSettings };
-
-/** What the backoff tells its parent (the connection machine). */
-export type BackoffReport =
-  | { type: "backoff.elapsed"; attempt: number }
-  | { type: "backoff.exhausted"; attempts: number };
+/** How the wait ended: `attempt` is due, or no attempt is left. */
+export type BackoffOutput = { attempt: number; exhausted: boolean };
 
 export const backoffMachine = setup({
   types: {
     context: {} as BackoffContext,
-    events: {} as BackoffEvent,
     input: {} as BackoffInput,
+    output: {} as BackoffOutput,
   },
   delays: {
     backoffDelay: ({ context }) => context.delay,
   },
   guards: {
-    attemptsLeft: ({ context }) => context.attempts < context.settings.reconnectionAttempts,
+    attemptsLeft: ({ context }) => context.attempt <= context.settings.reconnectionAttempts,
   },
   actions: {
-    drawNextDelay: assign(({ context }) => {
-      const attempts = context.attempts + 1;
-      return { attempts, delay: nextDelay(attempts, context.settings, context.random()) };
+    drawDelay: assign({
+      delay: ({ context }) => nextDelay(context.attempt, context.settings, context.random()),
     }),
-    resetAttempts: assign({ attempts: 0, delay: 0 }),
-    applySettings: assign(({ event }) => {
-      assertEvent(event, "backoff.configure");
-      return { settings: event.settings };
-    }),
-    reportElapsed: sendParent(({ context }): BackoffReport => ({ type: "backoff.elapsed", attempt: context.attempts })),
-    reportExhausted: sendParent(({ context }): BackoffReport => ({ type: "backoff.exhausted", attempts: context.attempts })),
   },
 }).createMachine({
   id: "backoff",
   context: ({ input }) => ({
+    attempt: input.attempt,
     settings: input.settings,
-    random: input.random ?? Math.random,
-    attempts: 0,
     delay: 0,
+    random: input.random ?? Math.random,
   }),
-  initial: "idle",
-  on: {
-    "backoff.configure": { actions: "applySettings" },
-  },
+  initial: "deciding",
   states: {
-    idle: {
-      on: {
-        "backoff.schedule": [
-          { guard: "attemptsLeft", target: "waiting", actions: "drawNextDelay" },
-          { target: "exhausted" },
-        ],
-        "backoff.reset": { actions: "resetAttempts" },
-      },
+    deciding: {
+      always: [{ guard: "attemptsLeft", target: "waiting", actions: "drawDelay" }, { target: "exhausted" }],
     },
     waiting: {
-      after: {
-        backoffDelay: { target: "idle", actions: "reportElapsed" },
-      },
-      on: {
-        "backoff.reset": { target: "idle", actions: "resetAttempts" },
-      },
+      after: { backoffDelay: { target: "elapsed" } },
+    },
+    elapsed: {
+      type: "final",
+      output: ({ context }) => ({ attempt: context.attempt, exhausted: false }),
     },
     exhausted: {
       type: "final",
-      entry: "reportExhausted",
+      output: ({ context }) => ({ attempt: context.attempt, exhausted: true }),
     },
   },
+  // the output of the final state reached
+  output: ({ event }) => (event as unknown as { output: BackoffOutput }).output,
 });

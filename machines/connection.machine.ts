@@ -1,7 +1,7 @@
 // The Manager: one low-level connection at a time, opened, lost, and
 // reconnected with backoff. It owns the transport actor (invoked while
-// connecting or open, so at most one engine exists), the backoff actor (for as
-// long as it tries to stay connected) and the namespace actors (one per Socket).
+// connecting or open, so at most one engine exists), the backoff actor (invoked
+// while waiting between attempts) and the namespace actors (one per Socket).
 import {
   assertEvent,
   assign,
@@ -12,7 +12,7 @@ import {
   setup,
   type ActorRefFrom,
 } from "xstate";
-import { backoffMachine, type BackoffEvent, type BackoffReport, type BackoffSettings } from "./backoff.machine.js";
+import { backoffMachine, type BackoffOutput, type BackoffSettings } from "./backoff.machine.js";
 import {
   namespaceMachine,
   toServerNotice,
@@ -69,7 +69,7 @@ export interface ConnectionContext {
 
 export type ConnectionEvent =
   | TransportEvent
-  | BackoffReport
+  | { type: "xstate.done.actor.backoff"; output: BackoffOutput }
   | NamespaceReport
   | { type: "api.open" }
   | { type: "api.close" }
@@ -122,6 +122,7 @@ export const connectionMachine = setup({
     autoConnect: ({ context }) => context.autoConnect,
     reconnectionEnabled: ({ context }) => context.settings.reconnection,
     reconnectionDisabled: ({ event }) => event.type === "api.configure" && event.settings.reconnection === false,
+    backoffExhausted: ({ event }) => event.type === "xstate.done.actor.backoff" && event.output.exhausted,
     wasLastActiveNamespace: ({ context, event }) =>
       event.type === "namespace.deactivated" &&
       context.activeNamespaces.length === 1 &&
@@ -156,10 +157,6 @@ export const connectionMachine = setup({
       assertEvent(event, "api.configure");
       return { settings: { ...context.settings, ...event.settings } };
     }),
-    forwardSettingsToBackoff: sendTo(
-      "backoff",
-      ({ context }): BackoffEvent => ({ type: "backoff.configure", settings: backoffSettingsOf(context.settings) }),
-    ),
     keepTransport: assign(({ event }) => {
       assertEvent(event, "transport.created");
       return { transport: event.transport };
@@ -182,14 +179,13 @@ export const connectionMachine = setup({
       return { error: description instanceof Error ? description : new Error(event.reason) };
     }),
     countAttempt: assign(({ event }) => {
-      assertEvent(event, "backoff.elapsed");
-      return { attempt: event.attempt };
+      assertEvent(event, "xstate.done.actor.backoff");
+      return { attempt: event.output.attempt };
     }),
-    requestBackoff: sendTo("backoff", { type: "backoff.schedule" } satisfies BackoffEvent),
+    // a successful reconnection: the next loss starts again from the first delay
     concludeReconnection: enqueueActions(({ context, enqueue }) => {
       if (context.attempt === 0) return;
       enqueue.emit({ type: "reconnect", attempt: context.attempt });
-      enqueue.sendTo("backoff", { type: "backoff.reset" } satisfies BackoffEvent);
       enqueue.assign({ attempt: 0 });
     }),
     resetAttempt: assign({ attempt: 0 }),
@@ -210,8 +206,8 @@ export const connectionMachine = setup({
       return { type: "error", error: event.error };
     }),
     emitReconnectAttempt: emit(({ event }): ConnectionEmitted => {
-      assertEvent(event, "backoff.elapsed");
-      return { type: "reconnect_attempt", attempt: event.attempt };
+      assertEvent(event, "xstate.done.actor.backoff");
+      return { type: "reconnect_attempt", attempt: event.output.attempt };
     }),
     emitReconnectFailed: emit({ type: "reconnect_failed" }),
     announceOpen: enqueueActions(({ context, enqueue }) => {
@@ -295,27 +291,19 @@ export const connectionMachine = setup({
       },
     },
     active: {
-      invoke: {
-        src: "backoff",
-        id: "backoff",
-        input: ({ context }) => ({ settings: backoffSettingsOf(context.settings) }),
-      },
       initial: "connecting",
       on: {
         "api.close": { target: "closed" },
-        "api.configure": { actions: ["applySettings", "forwardSettingsToBackoff"] },
         "namespace.deactivated": [
           { guard: "wasLastActiveNamespace", target: "closed", actions: "removeActiveNamespace" },
           { actions: "removeActiveNamespace" },
         ],
-        "backoff.exhausted": { target: "closed", actions: ["emitReconnectFailed", "announceAbandoned"] },
       },
       states: {
         connecting: {
           invoke: {
             src: "transport",
             id: "transport",
-            systemId: "transport",
             input: ({ context }) => ({
               uri: context.uri,
               engineOptions: context.engineOptions,
@@ -365,12 +353,19 @@ export const connectionMachine = setup({
           always: [{ guard: "reconnectionEnabled", target: "waiting" }, { target: "#connection.closed" }],
         },
         waiting: {
-          entry: "requestBackoff",
+          invoke: {
+            src: "backoff",
+            id: "backoff",
+            input: ({ context }) => ({ attempt: context.attempt + 1, settings: backoffSettingsOf(context.settings) }),
+            onDone: [
+              { guard: "backoffExhausted", target: "#connection.closed", actions: ["emitReconnectFailed", "announceAbandoned"] },
+              { target: "connecting", actions: ["countAttempt", "emitReconnectAttempt"] },
+            ],
+          },
           on: {
-            "backoff.elapsed": { target: "connecting", actions: ["countAttempt", "emitReconnectAttempt"] },
             "api.configure": [
               { guard: "reconnectionDisabled", target: "#connection.closed", actions: ["applySettings", "announceAbandoned"] },
-              { actions: ["applySettings", "forwardSettingsToBackoff"] },
+              { actions: "applySettings" },
             ],
           },
         },

@@ -87,7 +87,7 @@ export class Manager<
   readonly opts: Partial<ManagerOptions>;
   readonly #actor: ConnectionActor;
   /** The Socket of each namespace: where the data plane delivers packets. */
-  readonly #sockets = new Map<string, Socket>();
+  readonly #sockets: Record<string, Socket | undefined> = Object.create(null);
 
   constructor(opts: Partial<ManagerOptions>);
   constructor(uri?: string, opts?: Partial<ManagerOptions>);
@@ -232,7 +232,7 @@ export class Manager<
    * const adminSocket = manager.socket("/admin", { auth: { token: "abc" } });
    */
   socket(nsp: string, opts?: Partial<SocketOptions>): Socket<ListenEvents, EmitEvents> {
-    let socket = this.#sockets.get(nsp);
+    let socket = this.#sockets[nsp];
     if (!socket) socket = new Socket(this as Manager, nsp, opts);
     else if (this._autoConnect && !socket.active) socket.connect();
     return socket as unknown as Socket<ListenEvents, EmitEvents>;
@@ -244,17 +244,17 @@ export class Manager<
    * transition (then the actor exists once it ends: see `_namespace()`).
    */
   _attach(socket: Socket, input: NamespaceInput, listener: (event: NamespaceEmitted) => void): NamespaceActorRef | undefined {
-    if (this.#sockets.has(input.nsp)) {
+    if (this.#sockets[input.nsp]) {
       throw new Error(`the Manager already has a Socket for namespace "${input.nsp}": use manager.socket(nsp)`);
     }
-    this.#sockets.set(input.nsp, socket);
+    this.#sockets[input.nsp] = socket;
     this.#actor.send({ type: "api.createNamespace", input, listener });
     return this._namespace(input.nsp);
   }
 
   /** @internal Whether a Socket of namespace `nsp` exists on this Manager. */
   _hasSocket(nsp: string): boolean {
-    return this.#sockets.has(nsp);
+    return this.#sockets[nsp] !== undefined;
   }
 
   /** @internal The actor of namespace `nsp`. */
@@ -326,7 +326,7 @@ export class Manager<
       case PacketType.BINARY_EVENT:
       case PacketType.ACK:
       case PacketType.BINARY_ACK:
-        this.#sockets.get(packet.nsp)?._onPacket(packet);
+        this.#sockets[packet.nsp]?._onPacket(packet);
     }
   }
 }

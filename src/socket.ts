@@ -80,7 +80,8 @@ export class Socket<
   sendBuffer: Array<Packet> = [];
 
   #ref: NamespaceActorRef | undefined;
-  readonly #acks: AckRegistry;
+  /** Created on the first acknowledgement: most sockets never need one. */
+  #ackRegistry: AckRegistry | undefined;
   readonly #ackTimeout: number | undefined;
   readonly #retries: number | undefined;
   #ids = 0;
@@ -103,14 +104,6 @@ export class Socket<
     this.nsp = nsp;
     this.#ackTimeout = checkAckTimeout("ackTimeout", opts?.ackTimeout);
     this.#retries = checkRetries(opts?.retries);
-    this.#acks = new AckRegistry(
-      {
-        transmit: (packet) => this.#transmit(packet),
-        discardUnsent: (id) => this.#discardUnsent(id),
-        isConnected: () => this.connected,
-      },
-      { unrefTimers: !!io.opts.autoUnref },
-    );
     this.#ref = io._attach(this as Socket, { nsp, auth: auth ?? undefined, readLastOffset: () => this.#lastOffset }, (event) =>
       this.#onNamespaceEvent(event),
     );
@@ -120,6 +113,17 @@ export class Socket<
   /** Not in the official API: the namespace actor, for XState users. Undefined for an instant if created while its Manager was busy. */
   get actor(): NamespaceActorRef | undefined {
     return (this.#ref ??= this.io._namespace(this.nsp));
+  }
+
+  get #acks(): AckRegistry {
+    return (this.#ackRegistry ??= new AckRegistry(
+      {
+        transmit: (packet) => this.#transmit(packet),
+        discardUnsent: (id) => this.#discardUnsent(id),
+        isConnected: () => this.connected,
+      },
+      { unrefTimers: !!this.io.opts.autoUnref },
+    ));
   }
 
   /** Whether the socket is connected to the server. */
@@ -294,7 +298,7 @@ export class Socket<
   /** @internal An EVENT or ACK packet for this namespace, from the data plane. */
   _onPacket(packet: Packet): void {
     if (packet.type === PacketType.ACK || packet.type === PacketType.BINARY_ACK) {
-      this.#acks.settle(packet.id!, packet.data as unknown[]);
+      this.#ackRegistry?.settle(packet.id!, packet.data as unknown[]);
       return;
     }
     const args = packet.data as unknown[];
@@ -427,14 +431,14 @@ export class Socket<
     switch (event.type) {
       case "connect":
         this.#flushBuffers();
-        this.#acks.connected();
+        this.#ackRegistry?.connected();
         return this.dispatch("connect", []);
       case "connect_error":
         return this.dispatch("connect_error", [event.error]);
       case "disconnect":
         this.dispatch("disconnect", [event.reason, event.description]);
         // after the listeners, like the official client: acks that take an error get one
-        return this.#acks.connectionLost();
+        return this.#ackRegistry?.connectionLost();
     }
   }
 
@@ -457,7 +461,7 @@ export class Socket<
         continue;
       }
       this.#notifyOutgoing(packet.data as unknown[]);
-      if (packet.id !== undefined) this.#acks.sent(packet.id);
+      if (packet.id !== undefined) this.#ackRegistry?.sent(packet.id);
     }
   }
 }

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["tests/**/*.test.ts"],
+    // a test waits for real servers; waits inside tests fail sooner, with a message naming what never happened
+    testTimeout: 15_000,
+    hookTimeout: 15_000,
+    pool: "forks",
+    // failing fast on a leaked handle: see tests/support/leaks.ts
+    restoreMocks: true,
+  },
+});
