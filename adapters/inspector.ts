@@ -39,22 +39,22 @@ export function actorName(actor: AnyActorRef): string {
 
 /**
  * An inspection observer that prints one line per state change of any
- * machine of the Manager, with the event that caused it:
+ * machine of the Manager, with the event that caused it, in the order the
+ * transitions happen (transient states included):
  *
- *     connection  active.connecting.opening -> active.connecting.open  on transport.opened
+ *     connection                   active.connecting.opening -> active.connecting.open  on transport.opened
  */
 export function transitionLogger(options: TransitionLoggerOptions = {}): (event: InspectionEvent) => void {
   const log = options.log ?? ((line: string) => console.log(line));
-  const states = new WeakMap<AnyActorRef, string>();
+  const states = new WeakMap<object, string>();
   return (inspection) => {
-    if (inspection.type === "@xstate.event" && options.events) {
-      log(`${actorName(inspection.actorRef).padEnd(28)} <- ${inspection.event.type}`);
+    if (inspection.type === "@xstate.event") {
+      if (options.events) log(`${actorName(inspection.actorRef).padEnd(28)} <- ${inspection.event.type}`);
       return;
     }
-    if (inspection.type !== "@xstate.snapshot") return;
-    const snapshot = inspection.snapshot as { value?: unknown; status?: string };
-    if (!("value" in snapshot)) return; // callback actors (the transport) have no states
-    const next = formatStateValue(snapshot.value) + (snapshot.status && snapshot.status !== "active" ? ` (${snapshot.status})` : "");
+    // microsteps come as each transition is taken, before the effects it causes
+    if (inspection.type !== "@xstate.microstep") return;
+    const next = formatStateValue((inspection.snapshot as { value?: unknown }).value);
     const previous = states.get(inspection.actorRef);
     if (previous === next) return;
     states.set(inspection.actorRef, next);

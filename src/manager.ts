@@ -107,6 +107,7 @@ export class Manager<
       throw new TypeError("the `parser` option must have an Encoder and a Decoder (like socket.io-parser)");
     }
     this.#actor = createActor(managedConnection, {
+      id: "connection",
       input: {
         uri: uri ?? "",
         engineOptions: opts as Record<string, unknown>,
