@@ -143,14 +143,15 @@ export const namespaceMachine = setup({
     willRetry: ({ event }) => event.type === "connection.failed" && event.willRetry,
     willReconnect: ({ event }) => event.type === "connection.closed" && event.willReconnect,
     hasSessionId: ({ event }) => event.type === "server.connect" && event.sid !== undefined,
+    authIsPayload: ({ context }) => typeof context.auth !== "function" && isPayload(context.auth),
   },
   actions: {
     announceActivation: sendParent(({ context }): NamespaceReport => ({ type: "namespace.activated", nsp: context.nsp })),
     announceDeactivation: sendParent(({ context }): NamespaceReport => ({ type: "namespace.deactivated", nsp: context.nsp })),
     sendConnectPacket: sendParent(({ context, event }): NamespaceReport => {
-      assertEvent(event, "auth.resolved");
+      const auth = event.type === "auth.resolved" ? event.data : (context.auth as object | undefined);
       // with connection state recovery, the server recognises the session from pid + offset
-      const data = context.pid ? { pid: context.pid, offset: context.readLastOffset(), ...event.data } : event.data;
+      const data = context.pid ? { pid: context.pid, offset: context.readLastOffset(), ...auth } : auth;
       return { type: "namespace.send", packet: { type: PacketType.CONNECT, nsp: context.nsp, data } };
     }),
     sendDisconnectPacket: sendParent(({ context }): NamespaceReport => ({
@@ -225,7 +226,7 @@ export const namespaceMachine = setup({
           },
         },
         handshaking: {
-          initial: "authenticating",
+          initial: "preparing",
           on: {
             "server.connect": [
               { guard: "hasSessionId", target: "connected", actions: "startSession" },
@@ -234,6 +235,13 @@ export const namespaceMachine = setup({
             "server.connectError": { target: "#namespace.inactive", actions: "emitConnectError" },
           },
           states: {
+            // an auth object needs no actor: only a function is called (and waited for)
+            preparing: {
+              always: [
+                { guard: "authIsPayload", target: "awaitingServer", actions: "sendConnectPacket" },
+                { target: "authenticating" },
+              ],
+            },
             authenticating: {
               invoke: {
                 src: "resolveAuth",
