@@ -1,0 +1,100 @@
+// Watching the machines: the transition logger and the Stately inspector see
+// every actor of a Manager, with contexts and events that can be serialized.
+import { createInspector } from "@statelyai/inspect";
+import { WebSocketServer } from "ws";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createStatelyInspector, statelySanitizers, transitionLogger } from "../../adapters/inspector.js";
+import { startEchoServer, type EchoServer } from "../support/servers.js";
+import { clients, fast, until, waitFor } from "../support/util.js";
+
+let server: EchoServer;
+const c = clients();
+beforeAll(async () => {
+  server = await startEchoServer();
+});
+afterEach(() => {
+  expect(c.cleanup()).toEqual([]);
+});
+afterAll(() => server.close());
+
+describe("transitionLogger()", () => {
+  it("prints one line per state change of every machine, in the order the transitions happen", async () => {
+    const lines: string[] = [];
+    const socket = c.io(server.url, { ...fast, transports: ["websocket"], inspect: transitionLogger({ log: (line) => lines.push(line) }) });
+    await waitFor(socket, "connect");
+    socket.emit("close-transport");
+    await waitFor(socket, "disconnect");
+    await waitFor(socket, "connect");
+    socket.disconnect();
+    const changes = lines.map((line) => line.replace(/\s+/g, " ").trim());
+    const index = (text: string) => {
+      const found = changes.findIndex((line) => line.includes(text));
+      expect(found, `no line with "${text}" in:\n${changes.join("\n")}`).toBeGreaterThanOrEqual(0);
+      return found;
+    };
+    const opened = index("connection active.connecting.opening -> active.connecting.open on transport.opened");
+    const handshake = index("connection/namespace / active.awaitingConnection -> active.handshaking");
+    const connected = index("connection/namespace / active.handshaking.awaitingServer -> active.connected on server.connect");
+    const lost = index("connection active.connecting.open -> active.waiting on transport.closed");
+    const backoff = index("connection/backoff waiting -> elapsed");
+    const closed = index("connection active.connecting.open -> closed on namespace.deactivated");
+    expect(opened).toBeLessThan(handshake);
+    expect(handshake).toBeLessThan(connected);
+    expect(connected).toBeLessThan(lost);
+    expect(lost).toBeLessThan(backoff);
+    expect(backoff).toBeLessThan(closed);
+  });
+
+  it("prints the events the machines receive when asked to", async () => {
+    const lines: string[] = [];
+    const socket = c.io(server.url, { inspect: transitionLogger({ events: true, log: (line) => lines.push(line) }) });
+    await waitFor(socket, "connect");
+    expect(lines.some((line) => /connection\/namespace \/\s+<- server\.connect/.test(line))).toBe(true);
+  });
+});
+
+describe("the Stately inspector", () => {
+  it("sees the connection, transport and namespace actors, with their definitions, and only serializable data", async () => {
+    const sent: Array<{ type: string; name?: string; definition?: string; snapshot?: { context?: unknown }; event?: unknown }> = [];
+    const inspector = createInspector({ send: (event) => void sent.push(event as never) }, statelySanitizers);
+    const socket = c.io(server.url, { ...fast, inspect: inspector.inspect });
+    await waitFor(socket, "connect");
+    expect(await socket.emitWithAck("echo", 1)).toBe(1);
+    socket.emit("close-transport");
+    await waitFor(socket, "connect");
+    socket.disconnect();
+    const actors = sent.filter((event) => event.type === "@xstate.actor");
+    const names = new Set(actors.map((event) => event.name));
+    // actors are named by their id: the namespace actor by its namespace
+    expect([...names]).toEqual(expect.arrayContaining(["connection", "transport", "/", "backoff"]));
+    const connection = actors.find((event) => event.name === "connection")!;
+    expect(JSON.parse(connection.definition!).states).toHaveProperty("active");
+    for (const event of sent) {
+      // what the inspector's adapters would send over the wire
+      expect(() => JSON.stringify(event)).not.toThrow();
+      const context = event.snapshot?.context as Record<string, unknown> | undefined;
+      if (context) {
+        for (const value of Object.values(context)) expect(typeof value).not.toBe("function");
+        expect(context).not.toHaveProperty("parser");
+      }
+    }
+  });
+
+  it("createStatelyInspector({ url }) sends the inspection events to a WebSocket inspection server", async () => {
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise((resolve) => wss.once("listening", resolve));
+    const received: Array<{ type: string; name?: string }> = [];
+    wss.on("connection", (ws) => ws.on("message", (data) => received.push(JSON.parse(String(data)))));
+    const { port } = wss.address() as { port: number };
+    const inspector = await createStatelyInspector({ url: `ws://127.0.0.1:${port}` });
+    try {
+      const socket = c.io(server.url, { inspect: inspector.inspect });
+      await waitFor(socket, "connect");
+      await until(() => received.some((event) => event.type === "@xstate.actor" && event.name === "/"), `the namespace actor at the inspection server (got ${JSON.stringify(received.map((e) => [e.type, e.name]))})`);
+    } finally {
+      inspector.stop();
+      for (const client of wss.clients) client.terminate();
+      await new Promise((resolve) => wss.close(resolve));
+    }
+  });
+});
