@@ -35,7 +35,9 @@ export type AckEvent =
   /** The namespace lost its connection. */
   | { type: "connection.lost" }
   /** Retries mode: this emission is at the head of the queue and the socket is connected. */
-  | { type: "queue.turn" };
+  | { type: "queue.turn" }
+  /** The Socket stopped trying to connect (disconnect(), denied, server disconnect, gave up). */
+  | { type: "socket.inactive" };
 
 export const ACK_TIMEOUT_MESSAGE = "operation has timed out";
 export const ACK_DISCONNECTED_MESSAGE = "socket has been disconnected";
@@ -101,7 +103,11 @@ export const ackMachine = setup({
       },
       states: {
         buffered: {
-          on: { "packet.sent": { target: "awaitingAck" } },
+          on: {
+            "packet.sent": { target: "awaitingAck" },
+            // nothing would send it: a caller waiting for an error gets one now, not at its deadline
+            "socket.inactive": { guard: "expectsError", target: "#ack.disconnected", actions: "discardUnsentPacket" },
+          },
         },
         awaitingAck: {
           on: {
@@ -114,7 +120,10 @@ export const ackMachine = setup({
     },
     // with `retries`: waits for the acks emitted before it, and for a connection
     queued: {
-      on: { "queue.turn": { target: "inFlight" } },
+      on: {
+        "queue.turn": { target: "inFlight" },
+        "socket.inactive": { target: "disconnected" },
+      },
     },
     inFlight: {
       entry: ["countTry", "transmit"],

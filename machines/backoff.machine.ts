@@ -25,7 +25,10 @@ export interface BackoffSettings {
  */
 export function nextDelay(attempt: number, settings: BackoffSettings, random: number): number {
   const base = Math.max(0, settings.reconnectionDelay);
-  const nominal = Math.min(base * 2 ** Math.max(0, attempt - 1), Math.max(0, settings.reconnectionDelayMax));
+  const max = Math.max(0, settings.reconnectionDelayMax);
+  // 2^1024 is Infinity, and 0 * Infinity is NaN: past the cap the exponent no longer matters
+  const growth = base * 2 ** Math.min(Math.max(0, attempt - 1), 1023);
+  const nominal = Number.isFinite(growth) ? Math.min(growth, max) : max;
   const factor = Math.min(1, Math.max(0, settings.randomizationFactor));
   return Math.max(0, Math.round(nominal * (1 + factor * (2 * random - 1))));
 }

@@ -11,6 +11,7 @@ import {
   sendTo,
   setup,
   type ActorRefFrom,
+  type AnyActorRef,
 } from "xstate";
 import { backoffMachine, type BackoffOutput, type BackoffSettings } from "./backoff.machine.js";
 import {
@@ -62,7 +63,6 @@ export interface ConnectionContext {
   attempt: number;
   /** Why the last attempt failed. */
   error: Error | undefined;
-  namespaces: Record<string, NamespaceActorRef>;
   /** Namespaces that want the connection, in activation order. */
   activeNamespaces: string[];
 }
@@ -95,6 +95,26 @@ const missingTransport = fromCallback<TransportCommand, TransportInput, Transpor
   throw new Error("connectionMachine: provide a `transport` actor, e.g. connectionMachine.provide({ actors: { transport } })");
 });
 
+/** The namespace actor of `nsp`, a child of the connection actor. */
+const namespaceOf = (self: AnyActorRef, nsp: string): NamespaceActorRef | undefined =>
+  // no snapshot under pure transition() (xstate/graph): no namespace to tell
+  (self.getSnapshot() as { children?: Record<string, NamespaceActorRef | undefined> } | undefined)?.children?.[nsp];
+
+/** Tells every active namespace about the connection (inside an enqueueActions action). */
+function broadcast(
+  { context, enqueue, self }: { context: ConnectionContext; enqueue: { sendTo(to: AnyActorRef, event: ConnectionNotice): void }; self: AnyActorRef },
+  notice: ConnectionNotice,
+) {
+  for (const nsp of context.activeNamespaces) {
+    const target = namespaceOf(self, nsp);
+    if (target) enqueue.sendTo(target, notice);
+  }
+}
+
+/** Whether another attempt will follow: reconnection is on and attempts are left. */
+const canReconnect = ({ settings, attempt }: Pick<ConnectionContext, "settings" | "attempt">) =>
+  settings.reconnection && attempt + 1 <= settings.reconnectionAttempts;
+
 const backoffSettingsOf = ({ reconnectionDelay, reconnectionDelayMax, randomizationFactor, reconnectionAttempts }: BackoffSettings) => ({
   reconnectionDelay,
   reconnectionDelayMax,
@@ -115,12 +135,14 @@ export const connectionMachine = setup({
     namespace: namespaceMachine,
   },
   delays: {
+    listenersTurn: 0,
     // `timeout: false` waits forever; the clock never fires an infinite delay
     connectTimeout: ({ context }) => (context.settings.timeout === false ? Infinity : context.settings.timeout),
   },
   guards: {
     autoConnect: ({ context }) => context.autoConnect,
     reconnectionEnabled: ({ context }) => context.settings.reconnection,
+    canReconnect: ({ context }) => canReconnect(context),
     reconnectionDisabled: ({ event }) => event.type === "api.configure" && event.settings.reconnection === false,
     backoffExhausted: ({ event }) => event.type === "xstate.done.actor.backoff" && event.output.exhausted,
     wasLastActiveNamespace: ({ context, event }) =>
@@ -129,18 +151,19 @@ export const connectionMachine = setup({
       context.activeNamespaces[0] === event.nsp,
   },
   actions: {
-    createNamespace: assign(({ context, event, spawn }) => {
+    // the namespace actors are children named by their namespace: no copy of them in the context
+    createNamespace: assign(({ event, spawn, self }) => {
       assertEvent(event, "api.createNamespace");
       const { nsp } = event.input;
-      if (context.namespaces[nsp]) return {};
+      if (self.getSnapshot().children[nsp]) return {};
       const ref = spawn("namespace", { id: nsp, input: event.input });
       // before the actor starts, so that the facade misses none of its events
       if (event.listener) ref.on("*", event.listener);
-      return { namespaces: { ...context.namespaces, [nsp]: ref } };
+      return {};
     }),
-    forwardToNamespace: enqueueActions(({ context, event, enqueue }) => {
+    forwardToNamespace: enqueueActions(({ event, enqueue, self }) => {
       assertEvent(event, "api.forwardToNamespace");
-      const target = context.namespaces[event.nsp];
+      const target = namespaceOf(self, event.nsp);
       if (target) enqueue.sendTo(target, event.event);
     }),
     addActiveNamespace: assign(({ context, event }) => {
@@ -165,9 +188,9 @@ export const connectionMachine = setup({
       assertEvent(event, "namespace.send");
       return { type: "transport.send", packet: event.packet };
     }),
-    routeServerPacket: enqueueActions(({ context, event, enqueue }) => {
+    routeServerPacket: enqueueActions(({ event, enqueue, self }) => {
       assertEvent(event, "transport.packet");
-      const target = context.namespaces[event.packet.nsp];
+      const target = namespaceOf(self, event.packet.nsp);
       const notice = toServerNotice(event.packet);
       if (target && notice) enqueue.sendTo(target, notice);
     }),
@@ -182,6 +205,7 @@ export const connectionMachine = setup({
       assertEvent(event, "xstate.done.actor.backoff");
       return { attempt: event.output.attempt };
     }),
+    countNextAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
     // a successful reconnection: the next loss starts again from the first delay
     concludeReconnection: enqueueActions(({ context, enqueue }) => {
       if (context.attempt === 0) return;
@@ -201,63 +225,43 @@ export const connectionMachine = setup({
       return { type: "close", reason: event.reason, description: event.description };
     }),
     emitForcedClose: emit({ type: "close", reason: "forced close" }),
+    // like the official client: the namespaces lose the connection, and handshake again when it reopens
+    announceForcedClose: enqueueActions((args) =>
+      broadcast(args, { type: "connection.closed", reason: "forced close", willReconnect: true }),
+    ),
     emitOpenError: emit(({ event }): ConnectionEmitted => {
       assertEvent(event, "transport.error");
       return { type: "error", error: event.error };
     }),
-    emitReconnectAttempt: emit(({ event }): ConnectionEmitted => {
-      assertEvent(event, "xstate.done.actor.backoff");
-      return { type: "reconnect_attempt", attempt: event.output.attempt };
-    }),
+    emitReconnectAttempt: emit(({ context }): ConnectionEmitted => ({ type: "reconnect_attempt", attempt: context.attempt })),
     emitReconnectFailed: emit({ type: "reconnect_failed" }),
-    announceOpen: enqueueActions(({ context, enqueue }) => {
-      for (const nsp of context.activeNamespaces) {
-        const target = context.namespaces[nsp];
-        if (target) enqueue.sendTo(target, { type: "connection.opened" } satisfies ConnectionNotice);
-      }
-    }),
-    greetNamespace: enqueueActions(({ context, event, enqueue }) => {
+    announceOpen: enqueueActions((args) => broadcast(args, { type: "connection.opened" })),
+    greetNamespace: enqueueActions(({ event, enqueue, self }) => {
       assertEvent(event, "namespace.activated");
-      const target = context.namespaces[event.nsp];
+      const target = namespaceOf(self, event.nsp);
       if (target) enqueue.sendTo(target, { type: "connection.opened" } satisfies ConnectionNotice);
     }),
-    announceFailure: enqueueActions(({ context, enqueue }) => {
-      const notice: ConnectionNotice = {
+    announceFailure: enqueueActions((args) =>
+      broadcast(args, {
         type: "connection.failed",
-        error: context.error ?? new Error("connection failed"),
-        willRetry: context.settings.reconnection,
-      };
-      for (const nsp of context.activeNamespaces) {
-        const target = context.namespaces[nsp];
-        if (target) enqueue.sendTo(target, notice);
-      }
+        error: args.context.error ?? new Error("connection failed"),
+        willRetry: canReconnect(args.context),
+      }),
+    ),
+    announceError: enqueueActions((args) => {
+      assertEvent(args.event, "transport.error");
+      broadcast(args, { type: "connection.error", error: args.event.error });
     }),
-    announceError: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, "transport.error");
-      for (const nsp of context.activeNamespaces) {
-        const target = context.namespaces[nsp];
-        if (target) enqueue.sendTo(target, { type: "connection.error", error: event.error } satisfies ConnectionNotice);
-      }
-    }),
-    announceClose: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, "transport.closed");
-      const notice: ConnectionNotice = {
+    announceClose: enqueueActions((args) => {
+      assertEvent(args.event, "transport.closed");
+      broadcast(args, {
         type: "connection.closed",
-        reason: event.reason,
-        description: event.description,
-        willReconnect: context.settings.reconnection,
-      };
-      for (const nsp of context.activeNamespaces) {
-        const target = context.namespaces[nsp];
-        if (target) enqueue.sendTo(target, notice);
-      }
+        reason: args.event.reason,
+        description: args.event.description,
+        willReconnect: canReconnect(args.context),
+      });
     }),
-    announceAbandoned: enqueueActions(({ context, enqueue }) => {
-      for (const nsp of context.activeNamespaces) {
-        const target = context.namespaces[nsp];
-        if (target) enqueue.sendTo(target, { type: "connection.abandoned" } satisfies ConnectionNotice);
-      }
-    }),
+    announceAbandoned: enqueueActions((args) => broadcast(args, { type: "connection.abandoned" })),
   },
 }).createMachine({
   id: "connection",
@@ -271,7 +275,6 @@ export const connectionMachine = setup({
     transport: undefined,
     attempt: 0,
     error: undefined,
-    namespaces: {},
     activeNamespaces: [],
   }),
   initial: "idle",
@@ -315,7 +318,7 @@ export const connectionMachine = setup({
           on: {
             "transport.created": { actions: "keepTransport" },
             "namespace.send": { actions: "sendPacket" },
-            "api.close": { target: "#connection.closed", actions: "emitForcedClose" },
+            "api.close": { target: "#connection.closed", actions: ["emitForcedClose", "announceForcedClose"] },
             "namespace.deactivated": [
               { guard: "wasLastActiveNamespace", target: "#connection.closed", actions: ["removeActiveNamespace", "emitForcedClose"] },
               { actions: "removeActiveNamespace" },
@@ -339,7 +342,12 @@ export const connectionMachine = setup({
                 "transport.ping": { actions: "emitPing" },
                 "transport.error": { actions: ["emitOpenError", "announceError"] },
                 "transport.closed": [
-                  { guard: "reconnectionEnabled", target: "#connection.active.waiting", actions: ["emitClose", "announceClose"] },
+                  { guard: "canReconnect", target: "#connection.active.waiting", actions: ["emitClose", "announceClose"] },
+                  {
+                    guard: "reconnectionEnabled",
+                    target: "#connection.closed",
+                    actions: ["emitClose", "announceClose", "emitReconnectFailed"],
+                  },
                   { target: "#connection.closed", actions: ["emitClose", "announceClose"] },
                 ],
                 "namespace.activated": { actions: ["addActiveNamespace", "greetNamespace"] },
@@ -350,7 +358,11 @@ export const connectionMachine = setup({
         // a decision, left at once: retry after a backoff, or give up
         attemptFailed: {
           entry: ["emitAttemptFailure", "announceFailure"],
-          always: [{ guard: "reconnectionEnabled", target: "waiting" }, { target: "#connection.closed" }],
+          always: [
+            { guard: "canReconnect", target: "waiting" },
+            { guard: "reconnectionEnabled", target: "#connection.closed", actions: "emitReconnectFailed" },
+            { target: "#connection.closed" },
+          ],
         },
         waiting: {
           invoke: {
@@ -358,10 +370,24 @@ export const connectionMachine = setup({
             id: "backoff",
             input: ({ context }) => ({ attempt: context.attempt + 1, settings: backoffSettingsOf(context.settings) }),
             onDone: [
-              { guard: "backoffExhausted", target: "#connection.closed", actions: ["emitReconnectFailed", "announceAbandoned"] },
-              { target: "connecting", actions: ["countAttempt", "emitReconnectAttempt"] },
+              { guard: "backoffExhausted", target: "#connection.closed", actions: ["announceAbandoned", "emitReconnectFailed"] },
+              { target: "attemptDue", actions: "countAttempt" },
             ],
           },
+          on: {
+            // an explicit open() does not wait for the backoff: the next attempt starts now
+            "api.open": { target: "attemptDue", actions: "countNextAttempt" },
+            "api.configure": [
+              { guard: "reconnectionDisabled", target: "#connection.closed", actions: ["applySettings", "announceAbandoned"] },
+              { actions: "applySettings" },
+            ],
+          },
+        },
+        // reconnect_attempt listeners get a turn to stop the loop (disconnect(), reconnection(false))
+        // before an engine exists: the official client checks for that too
+        attemptDue: {
+          entry: "emitReconnectAttempt",
+          after: { listenersTurn: { target: "connecting" } },
           on: {
             "api.configure": [
               { guard: "reconnectionDisabled", target: "#connection.closed", actions: ["applySettings", "announceAbandoned"] },

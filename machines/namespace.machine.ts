@@ -78,7 +78,9 @@ export type NamespaceReport =
 export type NamespaceEmitted =
   | { type: "connect" }
   | { type: "connect_error"; error: ExtendedError }
-  | { type: "disconnect"; reason: string; description?: DisconnectDescription };
+  | { type: "disconnect"; reason: string; description?: DisconnectDescription }
+  /** The Socket stopped trying to connect: it will not reconnect by itself. */
+  | { type: "inactive" };
 
 /** Translates a handshake packet for a namespace machine; undefined for other packets. */
 export function toServerNotice(packet: Packet): ServerNotice | undefined {
@@ -168,6 +170,7 @@ export const namespaceMachine = setup({
       return { auth: event.auth };
     }),
     emitConnect: emit({ type: "connect" }),
+    emitInactive: emit({ type: "inactive" }),
     emitConnectError: emit(({ event }): NamespaceEmitted => {
       assertEvent(event, ["connection.failed", "connection.error", "server.connectError", "auth.rejected"]);
       return { type: "connect_error", error: event.error };
@@ -201,7 +204,7 @@ export const namespaceMachine = setup({
   states: {
     inactive: {
       // entered last on the way out, so that a DISCONNECT packet is sent before the Manager may close
-      entry: "announceDeactivation",
+      entry: ["announceDeactivation", "emitInactive"],
       on: {
         "api.connect": { target: "active" },
       },

@@ -50,6 +50,7 @@ const START: InternalEvent = { type: "xstate.init" };
 const CONNECTION_LOST: InternalEvent = { type: "connection.lost" };
 const PACKET_SENT: InternalEvent = { type: "packet.sent" };
 const QUEUE_TURN: InternalEvent = { type: "queue.turn" };
+const SOCKET_INACTIVE: InternalEvent = { type: "socket.inactive" };
 
 function call(record: PendingAck, args: unknown[]) {
   const { callback } = record;
@@ -168,6 +169,11 @@ export class AckRegistry {
   /** The Socket lost its connection. */
   connectionLost(): void {
     for (const record of [...this.#pending.values()]) this.dispatch(record, CONNECTION_LOST);
+  }
+
+  /** The Socket stopped trying to connect: what waits for an error gets one. */
+  socketInactive(): void {
+    for (const record of [...this.#pending.values()]) this.dispatch(record, SOCKET_INACTIVE);
   }
 
   /** @internal the chart's entry point for every event of a record */

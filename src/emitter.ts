@@ -14,12 +14,16 @@ type Listener = (...args: any[]) => unknown;
 type Key = string | symbol;
 
 const symbolKeys = new Map<symbol, string>();
-/** component-emitter keys its listeners by `'$' + event`: give each symbol a string of its own. */
+/**
+ * component-emitter keys its listeners by `'$' + event`: each symbol gets a
+ * string of its own starting with "\0S", and strings starting with "\0" get
+ * one more "\0", so that no event name from the wire can reach a symbol's listeners.
+ */
 function keyOf(event: Key): string {
-  if (typeof event !== "symbol") return event;
+  if (typeof event !== "symbol") return typeof event === "string" && event.charCodeAt(0) === 0 ? "\0" + event : event;
   let key = symbolKeys.get(event);
   if (key === undefined) {
-    key = `@@symbol:${symbolKeys.size}:${String(event.description)}`;
+    key = `\0S${symbolKeys.size}:${String(event.description)}`;
     symbolKeys.set(event, key);
   }
   return key;
@@ -53,7 +57,8 @@ export function invoke(self: unknown, listener: Listener, args: readonly unknown
 // Symbol support: the typed signatures stay the base class's; only the key changes.
 const base = BaseEmitter.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
 const proto = Emitter.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-for (const method of ["on", "addEventListener", "listeners", "hasListeners"] as const) {
+// hasListeners() and once() go through these
+for (const method of ["on", "addEventListener", "listeners"] as const) {
   const original = base[method]!;
   proto[method] = function (this: unknown, event: unknown, ...rest: unknown[]) {
     return original.call(this, keyOf(event as Key), ...rest);

@@ -260,7 +260,7 @@ export class Manager<
 
   /** @internal The actor of namespace `nsp`. */
   _namespace(nsp: string): NamespaceActorRef | undefined {
-    return this.#actor.getSnapshot().context.namespaces[nsp];
+    return this.#actor.getSnapshot().children[nsp] as NamespaceActorRef | undefined;
   }
 
   /** @internal Sends an event to a namespace actor through the connection actor, in order. */

@@ -118,7 +118,7 @@ export class Socket<
   get #acks(): AckRegistry {
     return (this.#ackRegistry ??= new AckRegistry(
       {
-        transmit: (packet) => this.#transmit(packet),
+        transmit: (packet, retry) => this.#transmit(packet, retry),
         discardUnsent: (id) => this.#discardUnsent(id),
         isConnected: () => this.connected,
       },
@@ -311,12 +311,13 @@ export class Socket<
   }
 
   #emit(ev: unknown, args: unknown[], withAckPromise: boolean): this {
+    // first: a modifier belongs to this emission even when it throws
+    const flags = this.#flags;
+    this.#flags = NO_FLAGS;
     if (typeof ev !== "string" && typeof ev !== "number") {
       throw new TypeError(`socket.emit(): an event name is a string, got ${describe(ev)}`);
     }
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
-    const flags = this.#flags;
-    this.#flags = NO_FLAGS;
     const ack = typeof args[args.length - 1] === "function" ? (args.pop() as AckCallback) : undefined;
     args.unshift(ev);
     const packet: Packet & { options: { compress: boolean } } = {
@@ -408,11 +409,16 @@ export class Socket<
     if (any && any.length) for (const listener of any.slice()) invoke(this, listener, args);
   }
 
-  /** A queued emission's turn (retries mode); a re-send is the same packet, with the same ack id. */
-  #transmit(packet: Packet) {
+  /**
+   * A queued emission's turn (retries mode). A re-send is the same packet, with
+   * the same ack id (an answer to any copy settles it), marked `retry: true` in
+   * its write options, which socket.io.engine's "packetCreate" event shows.
+   */
+  #transmit(packet: Packet, retry: boolean) {
     const transport = this.io._transport();
     if (!transport) return;
-    transport.send(packet);
+    const options = (packet as { options?: object }).options;
+    transport.send(retry ? ({ ...packet, options: { ...options, retry: true } } as Packet) : packet);
     this.#notifyOutgoing(packet.data as unknown[]);
   }
 
@@ -439,6 +445,8 @@ export class Socket<
         this.dispatch("disconnect", [event.reason, event.description]);
         // after the listeners, like the official client: acks that take an error get one
         return this.#ackRegistry?.connectionLost();
+      case "inactive":
+        return this.#ackRegistry?.socketInactive();
     }
   }
 
