@@ -1,0 +1,193 @@
+// Drives the machines of machines/ directly, without a network: a transport
+// actor that the test controls, XState's SimulatedClock for every delay, and a
+// record of what the actors emit. Shared by tests/unit and tests/model.
+import {
+  createActor,
+  fromCallback,
+  SimulatedClock,
+  type Actor,
+  type AnyActorLogic,
+  type AnyActorRef,
+  type InspectionEvent,
+} from "xstate";
+import * as parser from "socket.io-parser";
+import {
+  connectionMachine,
+  type ConnectionEmitted,
+  type ConnectionSettings,
+  type NamespaceActorRef,
+} from "../machines/connection.machine.js";
+import type { NamespaceEmitted, NamespaceEvent, NamespaceInput } from "../machines/namespace.machine.js";
+import type { Parser, Transport, TransportCommand, TransportEvent, TransportInput } from "../machines/transport.js";
+
+/** One run of the transport actor: what it was given, what it received, and a way to answer. */
+export interface TransportRun {
+  readonly input: TransportInput;
+  /** The commands the connection machine sent to this run. */
+  readonly received: TransportCommand[];
+  /** True once the connection machine stopped this run (left the state that invoked it). */
+  stopped: boolean;
+  /** Sends an event from this run to the connection machine. */
+  send(event: TransportEvent): void;
+}
+
+/** A transport actor logic that records every run, so that a test plays the engine. */
+export function testTransport() {
+  const runs: TransportRun[] = [];
+  const logic = fromCallback<TransportCommand, TransportInput, TransportEvent>(({ input, sendBack, receive }) => {
+    const run: TransportRun = { input, received: [], stopped: false, send: (event) => sendBack(event) };
+    runs.push(run);
+    receive((command) => run.received.push(command));
+    return () => {
+      run.stopped = true;
+    };
+  });
+  return {
+    logic,
+    runs,
+    /** The runs not stopped yet. */
+    live: () => runs.filter((run) => !run.stopped),
+    /** The one live run; fails when there is none or more than one. */
+    current(): TransportRun {
+      const live = runs.filter((run) => !run.stopped);
+      if (live.length !== 1) throw new Error(`expected exactly one live transport, found ${live.length}`);
+      return live[0]!;
+    },
+  };
+}
+
+/** A Transport handle for `transport.created` (the data plane is not under test here). */
+export function fakeTransportHandle(name = "engine"): Transport {
+  return { engine: { name }, send() {}, writable: true, isStale: () => false };
+}
+
+/** Settings with no jitter and the official defaults otherwise. */
+export const exactSettings: ConnectionSettings = {
+  reconnection: true,
+  reconnectionAttempts: Infinity,
+  reconnectionDelay: 1000,
+  reconnectionDelayMax: 5000,
+  randomizationFactor: 0,
+  timeout: 20000,
+};
+
+export interface ConnectionHarnessOptions {
+  settings?: Partial<ConnectionSettings>;
+  autoConnect?: boolean;
+  /** Replaces the backoff machine (to reach a branch the real one cannot take with consistent settings). */
+  backoff?: AnyActorLogic;
+  /** Sees every inspection event of the actor system (e.g. the transitions taken). */
+  inspect?: (event: InspectionEvent) => void;
+}
+
+export type ConnectionHarness = ReturnType<typeof startConnection>;
+
+/** A started connection actor on a SimulatedClock, with a test transport and a record of its emitted events. */
+export function startConnection({ settings = {}, autoConnect = true, backoff, inspect }: ConnectionHarnessOptions = {}) {
+  const clock = new SimulatedClock();
+  const transport = testTransport();
+  const machine = connectionMachine.provide({
+    actors: backoff ? { transport: transport.logic, backoff: backoff as never } : { transport: transport.logic },
+  });
+  const emitted: ConnectionEmitted[] = [];
+  /** The SimulatedClock's time of each emitted event (ms since the start). */
+  const times: number[] = [];
+  /** The Manager's and the namespaces' emitted events in the order they came: "manager:open", "/a:connect", ... */
+  const timeline: string[] = [];
+  /** What the connection actor sent its namespace actors (connection.* and server.* notices), by namespace. */
+  const notices: Record<string, NamespaceEvent[]> = {};
+  const actor = createActor(machine, {
+    clock,
+    inspect: (inspection) => {
+      inspect?.(inspection);
+      // sent by the connection actor, the root of the system
+      if (inspection.type !== "@xstate.event" || inspection.sourceRef?.sessionId !== inspection.rootId) return;
+      const { event } = inspection;
+      if (!event.type.startsWith("connection.") && !event.type.startsWith("server.")) return;
+      (notices[(inspection.actorRef as AnyActorRef).id] ??= []).push(event as NamespaceEvent);
+    },
+    input: {
+      uri: "http://127.0.0.1:1",
+      engineOptions: { path: "/socket.io" },
+      parser: parser as unknown as Parser,
+      settings: { ...exactSettings, ...settings },
+      autoConnect,
+    },
+  });
+  actor.on("*", (event) => {
+    emitted.push(event);
+    times.push(clock.now());
+    timeline.push(`manager:${event.type}`);
+  });
+  actor.start();
+  return {
+    actor: actor as Actor<typeof machine>,
+    clock,
+    transport,
+    emitted,
+    times,
+    timeline,
+    /** The connection.* and server.* events the connection actor sent the namespace actor of `nsp`. */
+    noticesTo: (nsp: string): NamespaceEvent[] => notices[nsp] ?? [],
+    /** The types of the emitted events, in order. */
+    types: () => emitted.map((event) => event.type),
+    /** The emitted events since the last call (or since the start). */
+    drain(): ConnectionEmitted[] {
+      times.splice(0, times.length);
+      return emitted.splice(0, emitted.length);
+    },
+    state: () => actor.getSnapshot(),
+    /**
+     * The listeners' turn passes (the 0 ms `listenersTurn` delay): a due attempt starts its transport.
+     * Needed after the increment that ended a backoff, because a SimulatedClock does not fire a timer
+     * set while it fires the last due one.
+     */
+    turn() {
+      clock.increment(0);
+    },
+    /** Advances the clock by `ms`, then lets every 0 ms delay that this started run (as a real clock would). */
+    advance(ms: number) {
+      clock.increment(ms);
+      for (let before = actor.getSnapshot(); ; before = actor.getSnapshot()) {
+        clock.increment(0);
+        if (actor.getSnapshot() === before) break;
+      }
+    },
+    /** The current transport run opens. */
+    open() {
+      transport.current().send({ type: "transport.opened" });
+    },
+    /** The current transport run fails with `message`. */
+    fail(message = "xhr poll error") {
+      transport.current().send({ type: "transport.error", error: new Error(message) });
+    },
+    /** The open connection is lost. */
+    lose(reason = "transport close") {
+      transport.current().send({ type: "transport.closed", reason });
+    },
+    /** Spawns the namespace actor of `nsp` (as a Socket does) and records what it emits. */
+    createNamespace(nsp: string, input: Partial<NamespaceInput> = {}) {
+      const events: NamespaceEmitted[] = [];
+      const listener = (event: NamespaceEmitted) => {
+        events.push(event);
+        timeline.push(`${nsp}:${event.type}`);
+      };
+      actor.send({ type: "api.createNamespace", input: { nsp, ...input }, listener });
+      // the namespace actors are children named by their namespace
+      const ref = (actor.getSnapshot().children as Record<string, NamespaceActorRef | undefined>)[nsp];
+      if (!ref) throw new Error(`no namespace actor for ${nsp}`);
+      return {
+        ref,
+        /** What the namespace emitted (inactive, connect, connect_error, disconnect), from its start. */
+        events,
+        /** The types of what it emitted. */
+        types: () => events.map((event) => event.type),
+        connect: () => actor.send({ type: "api.forwardToNamespace", nsp, event: { type: "api.connect" } }),
+        disconnect: () => actor.send({ type: "api.forwardToNamespace", nsp, event: { type: "api.disconnect" } }),
+      };
+    },
+    stop() {
+      actor.stop();
+    },
+  };
+}
