@@ -1,0 +1,440 @@
+// One trial of one client in one fresh process. run.ts compiles this file to
+// plain JavaScript and forks it with --expose-gc (no TypeScript loader between
+// the client and the measurement), sends it one TrialJob over IPC, and gets
+// one TrialReply back; then the process exits. A fresh process per trial keeps
+// the heap, the JIT state and the sockets of one client or trial out of the
+// next one.
+import { performance } from "node:perf_hooks";
+import type * as Official from "socket.io-client";
+
+/** Both clients are driven through the official client's API (ours is a drop-in replacement). */
+type ClientModule = Pick<typeof Official, "io" | "Manager">;
+type ClientSocket = Official.Socket;
+
+export interface TrialParams {
+  /** Throughput and CPU figures are the median over this many back-to-back segments. */
+  segments: number;
+  emitEvents: number;
+  emitWarmup: number;
+  /** Events emitted per event-loop turn, so that the transport drains while we produce. */
+  emitChunk: number;
+  ackCount: number;
+  ackWarmup: number;
+  ackWindow: number;
+  ackTimeoutMs: number;
+  connectCount: number;
+  connectWarmup: number;
+  heapSockets: number;
+  heapSocketBatch: number;
+  heapAcks: number;
+  /** Sockets (namespaces) multiplexed on one Manager. */
+  manySockets: number;
+  /** Managers, one WebSocket connection each. */
+  manyManagers: number;
+}
+
+export type TrialName =
+  | "probe"
+  | "emit"
+  | "ack"
+  | "ackTimeout"
+  | "connect"
+  | "heapSockets"
+  | "heapAcks"
+  | "manySockets"
+  | "manyManagers";
+
+export interface TrialJob {
+  /** file: URL of the client's entry module, resolved by run.ts. */
+  clientModule: string;
+  trial: TrialName;
+  url: string;
+  params: TrialParams;
+  deadlineMs: number;
+}
+
+export type TrialReply = { ok: true; metrics: Record<string, number>; ms: number } | { ok: false; error: string };
+
+const PAYLOAD = "payload-16-bytes";
+const LONG_TIMEOUT_MS = 60_000;
+const now = () => performance.now();
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// ------------------------------------------------------------ statistics
+
+function median(values: ArrayLike<number>): number {
+  const sorted = Float64Array.from(values).sort();
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function percentile(values: ArrayLike<number>, p: number): number {
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function cpuMicros(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
+}
+
+/** Throughput and CPU per operation as the median over segments (a stall from another process spoils one segment, not the figure); latency percentiles over all operations. */
+async function segmented(
+  count: number,
+  segments: number,
+  runSegment: (n: number) => Promise<Float64Array | void>,
+): Promise<{ opsPerSec: number; cpuUsPerOp: number; p50Us: number; p99Us: number }> {
+  const n = Math.max(1, Math.floor(count / segments));
+  const rates: number[] = [];
+  const cpuPerOp: number[] = [];
+  const latencies: number[] = [];
+  for (let s = 0; s < segments; s++) {
+    const cpu = process.cpuUsage();
+    const start = now();
+    const segmentLatencies = await runSegment(n);
+    rates.push((n / (now() - start)) * 1000);
+    cpuPerOp.push(cpuMicros(cpu) / n);
+    if (segmentLatencies) for (const ms of segmentLatencies) latencies.push(ms);
+  }
+  return {
+    opsPerSec: median(rates),
+    cpuUsPerOp: median(cpuPerOp),
+    p50Us: latencies.length ? percentile(latencies, 50) * 1000 : NaN,
+    p99Us: latencies.length ? percentile(latencies, 99) * 1000 : NaN,
+  };
+}
+
+async function fullGc(): Promise<void> {
+  const gc = globalThis.gc;
+  if (!gc) throw new Error("the worker needs --expose-gc");
+  gc();
+  await nextTurn(); // weak callbacks and finalizers run, then what they freed is collected
+  gc();
+  await sleep(10);
+  gc();
+}
+
+const heapUsed = () => process.memoryUsage().heapUsed;
+
+// ------------------------------------------------------------ connections
+
+const opened = new Set<ClientSocket>();
+
+function whenConnected(socket: ClientSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onConnect = () => {
+      socket.off("connect_error", onError);
+      resolve();
+    };
+    const onError = (err: Error) => {
+      socket.off("connect", onConnect);
+      reject(new Error(`connect_error: ${err.message}`));
+    };
+    socket.once("connect", onConnect);
+    socket.once("connect_error", onError);
+  });
+}
+
+function openSocket(client: ClientModule, url: string, transports: string[]): ClientSocket {
+  const socket = client.io(url, { forceNew: true, reconnection: false, timeout: 20_000, transports });
+  opened.add(socket);
+  return socket;
+}
+
+async function connectSocket(client: ClientModule, url: string, transports = ["websocket"]): Promise<ClientSocket> {
+  const socket = openSocket(client, url, transports);
+  await whenConnected(socket);
+  return socket;
+}
+
+function close(socket: ClientSocket): void {
+  opened.delete(socket);
+  socket.disconnect();
+}
+
+function serverDone(socket: ClientSocket): Promise<number> {
+  return new Promise((resolve) => socket.once("done", resolve));
+}
+
+// ------------------------------------------------------------ operations
+
+/** Fire-and-forget events, `chunk` per event-loop turn, until the server has counted all of them. */
+async function streamEvents(socket: ClientSocket, n: number, chunk: number): Promise<void> {
+  const done = serverDone(socket);
+  socket.emit("target", n);
+  for (let i = 0; i < n; ) {
+    const end = Math.min(n, i + chunk);
+    for (; i < end; i++) socket.emit("e", i, PAYLOAD);
+    await nextTurn();
+  }
+  await done;
+}
+
+/** Sends ack request `i` and calls `onAck(error, value)` when it completes. */
+type AckSender = (i: number, onAck: (error: Error | null, value: unknown) => void) => void;
+
+const plainAck =
+  (socket: ClientSocket): AckSender =>
+  (i, onAck) =>
+    socket.emit("ping", i, (value: unknown) => onAck(null, value));
+
+const timeoutAck =
+  (socket: ClientSocket, ms: number): AckSender =>
+  (i, onAck) =>
+    socket.timeout(ms).emit("ping", i, (error: Error | null, value: unknown) => onAck(error, value));
+
+const promiseAck =
+  (socket: ClientSocket, ms: number | undefined): AckSender =>
+  (i, onAck) => {
+    const emitter = ms === undefined ? socket : socket.timeout(ms);
+    emitter.emitWithAck("ping", i).then(
+      (value: unknown) => onAck(null, value),
+      (error: Error) => onAck(error, undefined),
+    );
+  };
+
+/** `window` acknowledgements in flight (1 = sequential); each completion issues the next. Resolves with every round-trip time (ms). */
+function ackRun(send: AckSender, n: number, window: number): Promise<Float64Array> {
+  return new Promise((resolve, reject) => {
+    const latencies = new Float64Array(n);
+    const sentAt = new Float64Array(n);
+    let issued = 0;
+    let completed = 0;
+    const issue = () => {
+      const i = issued++;
+      sentAt[i] = now();
+      send(i, (error, value) => {
+        latencies[i] = now() - sentAt[i]!;
+        if (error) return reject(error);
+        if (value !== i) return reject(new Error(`ack ${i} answered ${String(value)}`));
+        if (++completed === n) resolve(latencies);
+        else if (issued < n) issue();
+      });
+    };
+    for (let k = 0; k < Math.min(window, n); k++) issue();
+  });
+}
+
+function named(prefix: string, figures: Record<string, number>, keep: string[]): Record<string, number> {
+  return Object.fromEntries(keep.map((key) => [`${prefix}.${key}`, figures[key]!]));
+}
+
+// ------------------------------------------------------------ trials
+
+type Trial = (client: ClientModule, url: string, p: TrialParams) => Promise<Record<string, number>>;
+
+const trials: Record<TrialName, Trial> = {
+  // preflight: the client loads, connects, gets an ack and disconnects
+  async probe(client, url) {
+    const socket = await connectSocket(client, url);
+    await ackRun(plainAck(socket), 1, 1);
+    close(socket);
+    return {};
+  },
+
+  async emit(client, url, p) {
+    const socket = await connectSocket(client, url);
+    await streamEvents(socket, p.emitWarmup, p.emitChunk);
+    const r = await segmented(p.emitEvents, p.segments, (n) => streamEvents(socket, n, p.emitChunk));
+    close(socket);
+    return { "emit.eventsPerSec": r.opsPerSec, "emit.cpuNsPerEvent": r.cpuUsPerOp * 1000 };
+  },
+
+  async ack(client, url, p) {
+    const socket = await connectSocket(client, url);
+    const send = plainAck(socket);
+    const sendPromise = promiseAck(socket, undefined);
+    await ackRun(send, p.ackWarmup, 1);
+    await ackRun(send, p.ackWarmup, p.ackWindow);
+    await ackRun(sendPromise, p.ackWarmup, p.ackWindow);
+    const sequential = await segmented(p.ackCount, p.segments, (n) => ackRun(send, n, 1));
+    const inFlight = await segmented(p.ackCount, p.segments, (n) => ackRun(send, n, p.ackWindow));
+    const withAck = await segmented(p.ackCount, p.segments, (n) => ackRun(sendPromise, n, p.ackWindow));
+    close(socket);
+    return {
+      ...named("ack.seq", sequential, ["p50Us", "p99Us"]),
+      ...named("ack.window", inFlight, ["opsPerSec", "p99Us", "cpuUsPerOp"]),
+      ...named("emitWithAck.window", withAck, ["opsPerSec", "cpuUsPerOp"]),
+    };
+  },
+
+  async ackTimeout(client, url, p) {
+    const socket = await connectSocket(client, url);
+    const send = timeoutAck(socket, p.ackTimeoutMs);
+    const sendPromise = promiseAck(socket, p.ackTimeoutMs);
+    await ackRun(send, p.ackWarmup, 1);
+    await ackRun(send, p.ackWarmup, p.ackWindow);
+    await ackRun(sendPromise, p.ackWarmup, p.ackWindow);
+    const sequential = await segmented(p.ackCount, p.segments, (n) => ackRun(send, n, 1));
+    const inFlight = await segmented(p.ackCount, p.segments, (n) => ackRun(send, n, p.ackWindow));
+    const withAck = await segmented(p.ackCount, p.segments, (n) => ackRun(sendPromise, n, p.ackWindow));
+    close(socket);
+    return {
+      ...named("timeoutAck.seq", sequential, ["p50Us", "p99Us"]),
+      ...named("timeoutAck.window", inFlight, ["opsPerSec", "cpuUsPerOp"]),
+      ...named("timeoutEmitWithAck.window", withAck, ["opsPerSec", "cpuUsPerOp"]),
+    };
+  },
+
+  async connect(client, url, p) {
+    const out: Record<string, number> = {};
+    for (let i = 0; i < p.connectWarmup; i++) close(await connectSocket(client, url, ["websocket"]));
+    const websocket = new Float64Array(p.connectCount);
+    for (let i = 0; i < p.connectCount; i++) {
+      const start = now();
+      const socket = await connectSocket(client, url, ["websocket"]);
+      websocket[i] = now() - start;
+      close(socket);
+    }
+    out["connect.websocket.p50Ms"] = percentile(websocket, 50);
+    out["connect.websocket.meanMs"] = websocket.reduce((a, b) => a + b, 0) / p.connectCount;
+
+    const upgradeOf = (socket: ClientSocket) =>
+      new Promise<void>((resolve) =>
+        socket.io.once("open", () => {
+          const engine = socket.io.engine;
+          if (engine.transport.name === "websocket") resolve();
+          else engine.once("upgrade", () => resolve());
+        }),
+      );
+    const connected = new Float64Array(p.connectCount);
+    const upgraded = new Float64Array(p.connectCount);
+    for (let i = -p.connectWarmup; i < p.connectCount; i++) {
+      const start = now();
+      const socket = openSocket(client, url, ["polling", "websocket"]);
+      const upgrade = upgradeOf(socket);
+      await whenConnected(socket);
+      const connectedAfter = now() - start;
+      await upgrade;
+      const upgradedAfter = now() - start;
+      close(socket);
+      if (i >= 0) {
+        connected[i] = connectedAfter;
+        upgraded[i] = upgradedAfter;
+      }
+    }
+    out["connect.polling.p50Ms"] = percentile(connected, 50);
+    out["connect.upgraded.p50Ms"] = percentile(upgraded, 50);
+    return out;
+  },
+
+  // one Socket on its own Manager (the io(url) case), connected over WebSocket
+  async heapSockets(client, url, p) {
+    close(await connectSocket(client, url)); // every lazily initialised path runs once before the baseline
+    await sleep(20);
+    await fullGc();
+    const before = heapUsed();
+    const sockets: ClientSocket[] = [];
+    for (let i = 0; i < p.heapSockets; i += p.heapSocketBatch) {
+      const batch = Math.min(p.heapSocketBatch, p.heapSockets - i);
+      sockets.push(...(await Promise.all(Array.from({ length: batch }, () => connectSocket(client, url)))));
+    }
+    await sleep(20);
+    await fullGc();
+    const perSocket = (heapUsed() - before) / p.heapSockets;
+    for (const socket of sockets) close(socket);
+    return { "heap.bytesPerSocket": perSocket };
+  },
+
+  // acknowledgements the server never sends: what an outstanding ack costs
+  async heapAcks(client, url, p) {
+    const socket = await connectSocket(client, url);
+    await ackRun(plainAck(socket), 200, 10);
+    await ackRun(timeoutAck(socket, LONG_TIMEOUT_MS), 200, 10);
+    let calledBack = 0;
+    const neverCalled = () => calledBack++;
+    const pendingHeap = async (emitOne: (i: number) => void) => {
+      await fullGc();
+      const before = heapUsed();
+      const done = serverDone(socket);
+      socket.emit("target", p.heapAcks);
+      for (let i = 0; i < p.heapAcks; ) {
+        const end = Math.min(p.heapAcks, i + 1000);
+        for (; i < end; i++) emitOne(i);
+        await nextTurn();
+      }
+      await done; // every request has left the client
+      await fullGc();
+      return (heapUsed() - before) / p.heapAcks;
+    };
+    const plain = await pendingHeap((i) => socket.emit("blackhole", i, neverCalled));
+    const withTimeout = await pendingHeap((i) => socket.timeout(LONG_TIMEOUT_MS).emit("blackhole", i, neverCalled));
+    if (calledBack !== 0) throw new Error(`${calledBack} callbacks of never-acknowledged emits were called`);
+    close(socket);
+    return { "heap.bytesPerPendingAck": plain, "heap.bytesPerPendingTimeoutAck": withTimeout };
+  },
+
+  // N namespaces multiplexed on one Manager (one WebSocket connection)
+  async manySockets(client, url, p) {
+    const connectNamespaces = async (count: number, prefix: string) => {
+      const manager = new client.Manager(url, { transports: ["websocket"], reconnection: false, timeout: 20_000 });
+      const sockets = Array.from({ length: count }, (_, i) => manager.socket(`/${prefix}${i}`));
+      for (const socket of sockets) opened.add(socket);
+      await Promise.all(sockets.map(whenConnected));
+      return sockets;
+    };
+    for (const socket of await connectNamespaces(20, "warm")) close(socket);
+    await sleep(20);
+    await fullGc();
+    const before = heapUsed();
+    const start = now();
+    const sockets = await connectNamespaces(p.manySockets, "n");
+    const ms = now() - start;
+    await fullGc();
+    const perSocket = (heapUsed() - before) / p.manySockets;
+    for (const socket of sockets) close(socket);
+    return { "manySockets.connectAllMs": ms, "manySockets.heapBytesPerSocket": perSocket };
+  },
+
+  // N Managers (forceNew), one WebSocket connection each, all opened at once
+  async manyManagers(client, url, p) {
+    const connectAll = (count: number) =>
+      Promise.all(Array.from({ length: count }, () => connectSocket(client, url, ["websocket"])));
+    for (const socket of await connectAll(20)) close(socket);
+    await sleep(20);
+    await fullGc();
+    const before = heapUsed();
+    const start = now();
+    const sockets = await connectAll(p.manyManagers);
+    const ms = now() - start;
+    await fullGc();
+    const perManager = (heapUsed() - before) / p.manyManagers;
+    for (const socket of sockets) close(socket);
+    return { "manyManagers.connectAllMs": ms, "manyManagers.heapBytesPerManager": perManager };
+  },
+};
+
+// ------------------------------------------------------------ IPC
+
+function reply(message: TrialReply): Promise<void> {
+  return new Promise((resolve) => (process.connected ? process.send!(message, () => resolve()) : resolve()));
+}
+
+async function finish(message: TrialReply, code: number): Promise<never> {
+  for (const socket of opened) socket.disconnect();
+  await reply(message);
+  await sleep(20); // the close frames leave before the process does
+  process.exit(code);
+}
+
+const failed = (error: unknown) => finish({ ok: false, error: String((error as Error)?.stack ?? error) }, 1);
+
+process.on("disconnect", () => process.exit(1)); // the orchestrator is gone: never linger
+process.on("uncaughtException", failed);
+process.on("unhandledRejection", failed);
+process.once("message", async (job: TrialJob) => {
+  const deadline = setTimeout(() => failed(new Error(`trial ${job.trial} overran its ${job.deadlineMs} ms deadline`)), job.deadlineMs);
+  try {
+    const client = (await import(job.clientModule)) as ClientModule;
+    if (typeof client.io !== "function" || typeof client.Manager !== "function") {
+      throw new Error(`${job.clientModule} exports no io() or Manager`);
+    }
+    const start = now();
+    const metrics = await trials[job.trial](client, job.url, job.params);
+    clearTimeout(deadline);
+    await finish({ ok: true, metrics, ms: now() - start }, 0);
+  } catch (error) {
+    await failed(error);
+  }
+});
