@@ -389,6 +389,7 @@ ${table.join("\n")}
 ↑: higher is better, ↓: lower is better. "within the spread" means the ratio's
 min–max over rounds includes 1.0. The bundle sizes are exact (no spread).
 
+${analysis()}
 ## Run
 
 - Date: ${date.toISOString().replace(/\.\d+Z$/, "Z")}; ${QUICK ? "quick" : "full"} run, ${rounds} round${rounds === 1 ? "" : "s"}, ${runtimeSec.toFixed(0)} s
@@ -403,6 +404,12 @@ min–max over rounds includes 1.0. The bundle sizes are exact (no spread).
 Reproduce: \`npx tsup && npm run bench\` (at most about 4.5 minutes), or
 \`npm run bench -- --quick\` (under a minute: fewer rounds, smaller trials).
 `;
+}
+
+/** The hand-written reading of the figures (bench/analysis.md), kept next to each generated table. */
+function analysis(): string {
+  const file = join(dirname(fileURLToPath(import.meta.url)), "analysis.md");
+  return existsSync(file) ? readFileSync(file, "utf8").trim() + "\n" : "";
 }
 
 // ------------------------------------------------------------ main

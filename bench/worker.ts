@@ -224,6 +224,21 @@ function named(prefix: string, figures: Record<string, number>, keep: string[]):
 
 type Trial = (client: ClientModule, url: string, p: TrialParams) => Promise<Record<string, number>>;
 
+/** Callback acks one at a time and 100 in flight, then emitWithAck 100 in flight; with `timeoutMs`, through timeout(). */
+async function ackRuns(client: ClientModule, url: string, p: TrialParams, timeoutMs: number | undefined) {
+  const socket = await connectSocket(client, url);
+  const send = timeoutMs === undefined ? plainAck(socket) : timeoutAck(socket, timeoutMs);
+  const sendPromise = promiseAck(socket, timeoutMs);
+  await ackRun(send, p.ackWarmup, 1);
+  await ackRun(send, p.ackWarmup, p.ackWindow);
+  await ackRun(sendPromise, p.ackWarmup, p.ackWindow);
+  const sequential = await segmented(p.ackCount, p.segments, (n) => ackRun(send, n, 1));
+  const inFlight = await segmented(p.ackCount, p.segments, (n) => ackRun(send, n, p.ackWindow));
+  const withAck = await segmented(p.ackCount, p.segments, (n) => ackRun(sendPromise, n, p.ackWindow));
+  close(socket);
+  return { sequential, inFlight, withAck };
+}
+
 const trials: Record<TrialName, Trial> = {
   // preflight: the client loads, connects, gets an ack and disconnects
   async probe(client, url) {
@@ -242,38 +257,20 @@ const trials: Record<TrialName, Trial> = {
   },
 
   async ack(client, url, p) {
-    const socket = await connectSocket(client, url);
-    const send = plainAck(socket);
-    const sendPromise = promiseAck(socket, undefined);
-    await ackRun(send, p.ackWarmup, 1);
-    await ackRun(send, p.ackWarmup, p.ackWindow);
-    await ackRun(sendPromise, p.ackWarmup, p.ackWindow);
-    const sequential = await segmented(p.ackCount, p.segments, (n) => ackRun(send, n, 1));
-    const inFlight = await segmented(p.ackCount, p.segments, (n) => ackRun(send, n, p.ackWindow));
-    const withAck = await segmented(p.ackCount, p.segments, (n) => ackRun(sendPromise, n, p.ackWindow));
-    close(socket);
+    const runs = await ackRuns(client, url, p, undefined);
     return {
-      ...named("ack.seq", sequential, ["p50Us", "p99Us"]),
-      ...named("ack.window", inFlight, ["opsPerSec", "p99Us", "cpuUsPerOp"]),
-      ...named("emitWithAck.window", withAck, ["opsPerSec", "cpuUsPerOp"]),
+      ...named("ack.seq", runs.sequential, ["p50Us", "p99Us"]),
+      ...named("ack.window", runs.inFlight, ["opsPerSec", "p99Us", "cpuUsPerOp"]),
+      ...named("emitWithAck.window", runs.withAck, ["opsPerSec", "cpuUsPerOp"]),
     };
   },
 
   async ackTimeout(client, url, p) {
-    const socket = await connectSocket(client, url);
-    const send = timeoutAck(socket, p.ackTimeoutMs);
-    const sendPromise = promiseAck(socket, p.ackTimeoutMs);
-    await ackRun(send, p.ackWarmup, 1);
-    await ackRun(send, p.ackWarmup, p.ackWindow);
-    await ackRun(sendPromise, p.ackWarmup, p.ackWindow);
-    const sequential = await segmented(p.ackCount, p.segments, (n) => ackRun(send, n, 1));
-    const inFlight = await segmented(p.ackCount, p.segments, (n) => ackRun(send, n, p.ackWindow));
-    const withAck = await segmented(p.ackCount, p.segments, (n) => ackRun(sendPromise, n, p.ackWindow));
-    close(socket);
+    const runs = await ackRuns(client, url, p, p.ackTimeoutMs);
     return {
-      ...named("timeoutAck.seq", sequential, ["p50Us", "p99Us"]),
-      ...named("timeoutAck.window", inFlight, ["opsPerSec", "cpuUsPerOp"]),
-      ...named("timeoutEmitWithAck.window", withAck, ["opsPerSec", "cpuUsPerOp"]),
+      ...named("timeoutAck.seq", runs.sequential, ["p50Us", "p99Us"]),
+      ...named("timeoutAck.window", runs.inFlight, ["opsPerSec", "cpuUsPerOp"]),
+      ...named("timeoutEmitWithAck.window", runs.withAck, ["opsPerSec", "cpuUsPerOp"]),
     };
   },
 

@@ -321,7 +321,10 @@ export class Manager<
 
   /** Every decoded packet, synchronously from the transport. */
   #deliver(packet: Packet) {
-    if (this.hasListeners("packet")) this.dispatch("packet", [packet]);
+    // component-emitter's own store, read directly: this runs for every packet
+    if ((this as unknown as { _callbacks?: Record<string, unknown[]> })._callbacks?.$packet?.length) {
+      this.dispatch("packet", [packet]);
+    }
     switch (packet.type) {
       case PacketType.EVENT:
       case PacketType.BINARY_EVENT:
