@@ -474,13 +474,17 @@ export class Socket<
   }
 }
 
+/** Removes `listener` (its first registration), or every listener when none is given. */
 function without(listeners: AnyListener[] | undefined, listener: AnyListener | undefined): AnyListener[] | undefined {
-  if (!listener || !listeners) return listener ? listeners : [];
+  if (!listener) return [];
+  if (!listeners) return listeners;
   const index = listeners.indexOf(listener);
   if (index !== -1) listeners.splice(index, 1);
   return listeners;
 }
 
+// `Socket.DisconnectReason`, as in the official typings (the alias: inside the
+// namespace, the name would refer to itself)
 export declare namespace Socket {
   type DisconnectReason = DisconnectReason_;
 }
