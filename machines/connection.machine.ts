@@ -122,6 +122,12 @@ const backoffSettingsOf = ({ reconnectionDelay, reconnectionDelayMax, randomizat
   reconnectionAttempts,
 });
 
+/** Between attempts (waiting, attemptDue), turning reconnection off ends the loop; other settings apply to the next attempt. */
+const betweenAttemptsConfigure = [
+  { guard: "reconnectionDisabled", target: "#connection.closed", actions: ["applySettings", "announceAbandoned"] },
+  { actions: "applySettings" },
+] as const;
+
 export const connectionMachine = setup({
   types: {
     context: {} as ConnectionContext,
@@ -377,10 +383,7 @@ export const connectionMachine = setup({
           on: {
             // an explicit open() does not wait for the backoff: the next attempt starts now
             "api.open": { target: "attemptDue", actions: "countNextAttempt" },
-            "api.configure": [
-              { guard: "reconnectionDisabled", target: "#connection.closed", actions: ["applySettings", "announceAbandoned"] },
-              { actions: "applySettings" },
-            ],
+            "api.configure": betweenAttemptsConfigure,
           },
         },
         // reconnect_attempt listeners get a turn to stop the loop (disconnect(), reconnection(false))
@@ -389,10 +392,7 @@ export const connectionMachine = setup({
           entry: "emitReconnectAttempt",
           after: { listenersTurn: { target: "connecting" } },
           on: {
-            "api.configure": [
-              { guard: "reconnectionDisabled", target: "#connection.closed", actions: ["applySettings", "announceAbandoned"] },
-              { actions: "applySettings" },
-            ],
+            "api.configure": betweenAttemptsConfigure,
           },
         },
       },

@@ -4,7 +4,7 @@
 import type { Browser, JSHandle } from "playwright-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { bytes, until } from "../support/util.js";
-import { browserSuite, openPage, testPage, type PageServer, type PageTesting, type WatchedPage } from "./harness.js";
+import { browserSuite, closeCheckingErrors, openPage, testPage, type PageServer, type PageTesting, type WatchedPage } from "./harness.js";
 
 // globals of the test page (code passed to page.evaluate runs there)
 declare const lib: { io: any; Manager: any; Socket: any; protocol: any; connect: any; default: any };
@@ -37,14 +37,7 @@ describe.each(Object.entries(pages))("the ESM bundle imported from %s", (how, ht
     });
   });
 
-  afterEach(async () => {
-    if (!tab) return; // the suite's setup failed: that is the test's error
-    try {
-      expect(tab.errors, "errors in the page").toEqual([]);
-    } finally {
-      await tab.close();
-    }
-  });
+  afterEach(() => closeCheckingErrors(tab));
 
   async function connected(...args: unknown[]): Promise<JSHandle<any>> {
     const socket = await tab.page.evaluateHandle((args) => testing.track(lib.io(...args)), args);

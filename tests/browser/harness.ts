@@ -3,14 +3,14 @@
 // pages and dist/ files with a real socket.io 4.8 server attached to it.
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket as NetSocket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { Server, type ServerOptions, type Socket as ServerSocket } from "socket.io";
-import { afterAll, beforeAll } from "vitest";
+import type { Server, ServerOptions, Socket as ServerSocket } from "socket.io";
+import { startEchoServer } from "../support/servers.js";
+import { afterAll, beforeAll, expect } from "vitest";
 
 export const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const distDir = join(root, "dist");
@@ -188,9 +188,9 @@ export interface PageServer {
 }
 
 /**
- * An HTTP server on 127.0.0.1 (port 0) serving registered pages, dist/ under
- * /dist/, and socket.io on /socket.io/. On "/" and on namespaces like "/admin":
- * - "echo" (...args, ack): acks with the same arguments
+ * The echo server of tests/support/servers.ts, whose HTTP server also serves
+ * registered pages and dist/ under /dist/. On "/" and on namespaces like
+ * "/admin", besides the echo server's handlers:
  * - "emit-back" (event, ...args): the server emits `event` with those arguments
  */
 export async function startPageServer(options: Partial<ServerOptions> = {}): Promise<PageServer> {
@@ -212,37 +212,14 @@ export async function startPageServer(options: Partial<ServerOptions> = {}): Pro
     res.writeHead(404, { "content-type": "text/plain" });
     res.end(`not found: ${pathname}`);
   };
-  const http = createServer(handler);
-  const connections = new Set<NetSocket>();
-  http.on("connection", (socket: NetSocket) => {
-    connections.add(socket);
-    socket.on("close", () => connections.delete(socket));
-  });
-  const io = new Server(http, options);
-  const received = new Map<string, unknown[][]>();
-  const onConnection = (socket: ServerSocket) => {
-    socket.onAny((name: string, ...args: unknown[]) => {
-      const list = received.get(name) ?? [];
-      list.push(args.filter((arg) => typeof arg !== "function"));
-      received.set(name, list);
-    });
-    socket.on("echo", (...args: unknown[]) => {
-      const ack = args.pop();
-      if (typeof ack === "function") ack(...args);
-    });
+  const server = await startEchoServer({ ...options, handler });
+  const emitBack = (socket: ServerSocket) =>
     socket.on("emit-back", (event: string, ...args: unknown[]) => {
       socket.emit(event, ...args);
     });
-  };
-  io.on("connection", onConnection);
-  io.of(/^\/[\w-]+$/).on("connection", onConnection);
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (http.address() as AddressInfo).port;
-  const origin = `http://127.0.0.1:${port}`;
-  let closing: Promise<void> | undefined;
+  server.io.on("connection", emitBack);
+  server.io.of(/^\/[\w-]+$/).on("connection", emitBack);
+  const { io, port, url: origin } = server;
   return {
     io,
     port,
@@ -255,24 +232,20 @@ export async function startPageServer(options: Partial<ServerOptions> = {}): Pro
       served.set(path, { type: contentTypes[extname(path)] ?? "application/octet-stream", body: content });
       return origin + path;
     },
-    serverSocket(id, nsp = "/") {
-      const socket = io.of(nsp).sockets.get(id);
-      if (!socket) throw new Error(`no server-side socket ${id} on ${nsp}`);
-      return socket;
-    },
-    received(name) {
-      let list = received.get(name);
-      if (!list) received.set(name, (list = []));
-      return list;
-    },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        io.close(() => resolve());
-        for (const socket of connections) socket.destroy();
-      });
-      return closing;
-    },
+    serverSocket: (id, nsp) => server.serverSocket(id, nsp),
+    received: (name) => server.received(name),
+    close: () => server.close(),
   };
+}
+
+/** After a test: the page had no error (a failed suite setup is the test's own error), then it closes. */
+export async function closeCheckingErrors(tab: WatchedPage | undefined): Promise<void> {
+  if (!tab) return;
+  try {
+    expect(tab.errors, "errors in the page").toEqual([]);
+  } finally {
+    await tab.close();
+  }
 }
 
 // ---------------------------------------------------------------- the pages

@@ -2,8 +2,8 @@
 // a <script> tag whose global `io` is the io() function.
 import type { Browser, JSHandle } from "playwright-core";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { bytes, until } from "../support/util.js";
-import { browserSuite, openPage, testPage, type PageServer, type PageTesting, type WatchedPage } from "./harness.js";
+import { bytes, fast, until } from "../support/util.js";
+import { browserSuite, closeCheckingErrors, openPage, testPage, type PageServer, type PageTesting, type WatchedPage } from "./harness.js";
 
 // globals of the test page (code passed to page.evaluate runs there)
 declare const io: any;
@@ -20,16 +20,8 @@ beforeEach(async () => {
   await tab.page.goto(server.page("/standalone.html", testPage(`<script src="/dist/socket.io.js"></script>`)));
 });
 
-afterEach(async () => {
-  if (!tab) return; // the suite's setup failed: that is the test's error
-  try {
-    expect(tab.errors, "errors in the page").toEqual([]);
-  } finally {
-    await tab.close();
-  }
-});
+afterEach(() => closeCheckingErrors(tab));
 
-const fast = { reconnectionDelay: 20, reconnectionDelayMax: 40, randomizationFactor: 0 };
 
 /** io(...args) in the page, tracked from creation, once connected. */
 async function connected(...args: unknown[]): Promise<JSHandle<any>> {

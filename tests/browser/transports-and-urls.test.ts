@@ -4,7 +4,7 @@ import type { Browser, JSHandle } from "playwright-core";
 import type { Socket as ServerSocket } from "socket.io";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { bytes, until } from "../support/util.js";
-import { browserSuite, openPage, testPage, type PageServer, type PageTesting, type WatchedPage } from "./harness.js";
+import { browserSuite, closeCheckingErrors, openPage, testPage, type PageServer, type PageTesting, type WatchedPage } from "./harness.js";
 
 // globals of the test page (code passed to page.evaluate runs there)
 declare const io: any;
@@ -34,14 +34,7 @@ beforeEach(async () => {
   await tab.page.goto(server.page("/transports.html", testPage(`<script src="/dist/socket.io.js"></script>`)));
 });
 
-afterEach(async () => {
-  if (!tab) return; // the suite's setup failed: that is the test's error
-  try {
-    expect(tab.errors, "errors in the page").toEqual([]);
-  } finally {
-    await tab.close();
-  }
-});
+afterEach(() => closeCheckingErrors(tab));
 
 async function connected(...args: unknown[]): Promise<JSHandle<any>> {
   const socket = await tab.page.evaluateHandle((args) => testing.track(io(...args)), args);

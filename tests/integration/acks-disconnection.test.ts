@@ -5,33 +5,17 @@
 // off or given up), buffered emissions whose callback takes an error end at
 // once and are never sent; plain ones wait for a later connect().
 import { io as officialIo } from "socket.io-client";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEchoServer, startProxy, type EchoServer, type Proxy } from "../support/servers.js";
+import { describe, expect, it } from "vitest";
+import type { EchoServer, Proxy } from "../support/servers.js";
 import { clients, fast, until, waitFor, within } from "../support/util.js";
 import type { Socket } from "../../src/index.js";
-import { activeTimeouts, addAckHandlers, calls, type AckHandlers } from "./acks-helpers.js";
+import { activeTimeouts, calls, useAckServerBehindProxy, type AckHandlers } from "./acks-helpers.js";
 
 let server: EchoServer;
 let proxy: Proxy;
 let handlers: AckHandlers;
 const c = clients();
-beforeAll(async () => {
-  server = await startEchoServer();
-  handlers = addAckHandlers(server);
-  server.io.of("/denied").use((_socket, next) => next(new Error("not allowed")));
-  proxy = await startProxy(server.port);
-});
-beforeEach(() => {
-  handlers.reset();
-  proxy.refuse(false);
-});
-afterEach(() => {
-  expect(c.cleanup()).toEqual([]);
-});
-afterAll(async () => {
-  await proxy.close();
-  await server.close();
-});
+useAckServerBehindProxy(c, (fixture) => ({ server, proxy, handlers } = fixture));
 
 async function connectedThroughProxy(opts: object = {}) {
   const socket = c.io(proxy.url, { transports: ["websocket"], ...fast, ...opts });

@@ -4,7 +4,9 @@
 // namespace received, in arrival order. Also: a count of live Node timers,
 // and a recorder of what the engine writes (to tell re-sends apart).
 import type { Socket as ServerSocket } from "socket.io";
-import type { TestServer } from "../support/servers.js";
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
+import { startEchoServer, startProxy, type EchoServer, type Proxy, type TestServer } from "../support/servers.js";
+import type { clients } from "../support/util.js";
 
 export interface Receipt {
   nsp: string;
@@ -105,4 +107,38 @@ export function recordWrites(engine: { on(event: "packetCreate", fn: (packet: an
     if (packet.type === "message") into.push({ data: packet.data, retry: packet.options?.retry ?? false });
   });
   return into;
+}
+
+export interface AckServerBehindProxy {
+  server: EchoServer;
+  proxy: Proxy;
+  handlers: AckHandlers;
+}
+
+/**
+ * The hooks of the ack tests that need network faults: an echo server with the
+ * ack handlers and a "/denied" namespace whose middleware refuses everyone, a
+ * TCP proxy in front of it, the clients checked after each test. `use` gets
+ * the servers once they run.
+ */
+export function useAckServerBehindProxy(c: ReturnType<typeof clients>, use: (fixture: AckServerBehindProxy) => void): void {
+  let fixture: AckServerBehindProxy;
+  beforeAll(async () => {
+    const server = await startEchoServer();
+    const handlers = addAckHandlers(server);
+    server.io.of("/denied").use((_socket, next) => next(new Error("not allowed")));
+    fixture = { server, handlers, proxy: await startProxy(server.port) };
+    use(fixture);
+  });
+  beforeEach(() => {
+    fixture.handlers.reset();
+    fixture.proxy.refuse(false);
+  });
+  afterEach(() => {
+    expect(c.cleanup()).toEqual([]);
+  });
+  afterAll(async () => {
+    await fixture.proxy.close();
+    await fixture.server.close();
+  });
 }

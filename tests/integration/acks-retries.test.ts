@@ -3,33 +3,17 @@
 // marker, exactly-once callbacks, no duplicates on the wire (socket.io #5258,
 // #5334), queued emissions surviving an automatic reconnection, and ending at
 // once when the Socket stops trying to connect.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEchoServer, startProxy, type EchoServer, type Proxy } from "../support/servers.js";
+import { describe, expect, it } from "vitest";
+import type { EchoServer, Proxy } from "../support/servers.js";
 import { bytes, clients, fast, until, waitFor, within } from "../support/util.js";
 import type { Socket } from "../../src/index.js";
-import { addAckHandlers, calls, recordWrites, type AckHandlers, type WrittenMessage } from "./acks-helpers.js";
+import { calls, recordWrites, useAckServerBehindProxy, type AckHandlers, type WrittenMessage } from "./acks-helpers.js";
 
 let server: EchoServer;
 let proxy: Proxy;
 let handlers: AckHandlers;
 const c = clients();
-beforeAll(async () => {
-  server = await startEchoServer();
-  handlers = addAckHandlers(server);
-  server.io.of("/denied").use((_socket, next) => next(new Error("not allowed")));
-  proxy = await startProxy(server.port);
-});
-beforeEach(() => {
-  handlers.reset();
-  proxy.refuse(false);
-});
-afterEach(() => {
-  expect(c.cleanup()).toEqual([]);
-});
-afterAll(async () => {
-  await proxy.close();
-  await server.close();
-});
+useAckServerBehindProxy(c, (fixture) => ({ server, proxy, handlers } = fixture));
 
 async function connected(opts: object, url = server.url) {
   const socket = c.io(url, { transports: ["websocket"], ...opts });

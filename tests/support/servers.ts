@@ -1,7 +1,7 @@
 // Real servers for the tests: socket.io 4.8 on 127.0.0.1 (ephemeral port), a
 // raw engine.io server to send arbitrary packets, a TCP proxy in front of a
 // server for network faults, and ports where nothing answers.
-import { createServer, type Server as HttpServer } from "node:http";
+import { createServer, type RequestListener, type Server as HttpServer } from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { Server, type ServerOptions, type Socket as ServerSocket } from "socket.io";
@@ -38,13 +38,22 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export type StartOptions = Partial<ServerOptions> & {
+  port?: number;
+  /** Answers the HTTP requests outside the socket.io path; a 404 by default. */
+  handler?: RequestListener;
+};
+
 /** A socket.io 4.8 server. */
-export async function startServer(options: Partial<ServerOptions> & { port?: number } = {}): Promise<TestServer> {
-  const { port: wanted, ...serverOptions } = options;
-  const http = createServer((_req, res) => {
-    res.writeHead(404);
-    res.end();
-  });
+export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  const { port: wanted, handler, ...serverOptions } = options;
+  const http = createServer(
+    handler ??
+      ((_req, res) => {
+        res.writeHead(404);
+        res.end();
+      }),
+  );
   const sockets = trackSockets(http);
   const io = new Server(http, serverOptions);
   const port = await listen(http, wanted);
@@ -76,7 +85,7 @@ export async function startServer(options: Partial<ServerOptions> & { port?: num
  * - "close-transport": the server closes the low-level connection ("transport close")
  * `received` records every event the server gets, per event name.
  */
-export async function startEchoServer(options: Partial<ServerOptions> = {}) {
+export async function startEchoServer(options: StartOptions = {}) {
   const server = await startServer(options);
   const received = new Map<string, unknown[][]>();
   const onConnection = (socket: ServerSocket) => {
