@@ -1,7 +1,8 @@
 // The lifecycle of one acknowledgement, from the emission that asks for it to
 // its end. This chart is the one definition of that lifecycle: the Socket runs
 // it for every pending ack through src/ack-registry.ts, which walks this very
-// state tree with plain records (one small object per ack, no actor, no
+// state tree with plain records (one small object per ack, or only the
+// callback of a plain ack resting where the chart put it; no actor, no
 // snapshot), and tests run it as an XState actor and compare the two.
 //
 // The effects (send, call back) are named here and implemented by the

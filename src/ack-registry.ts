@@ -1,7 +1,8 @@
 // The pending acknowledgements of one Socket. Each is a small record that the
 // ack machine's chart (machines/ack.machine.ts) drives through its lifecycle:
 // the registry implements the chart's named actions, and owns the one timer
-// and the place in the retries queue of each record.
+// and the place in the retries queue of each record. A plain ack resting in
+// the state the chart put it in is stored as its callback alone (see PLAIN_RESTING).
 import type { Packet } from "socket.io-parser";
 import {
   ACK_DISCONNECTED_MESSAGE,
@@ -108,10 +109,52 @@ const chart: CompiledChart<PendingAck, InternalEvent> = compileChart<PendingAck,
 
 const BUFFERED: StateInfo = chart.states.get("ack.pending.buffered")!;
 
+function newRecord(owner: AckRegistry, request: AckRequest, state: StateInfo): PendingAck {
+  return {
+    state,
+    timer: undefined,
+    owner,
+    id: request.id,
+    timeout: request.timeout,
+    retries: request.retries,
+    expectsError: request.expectsError,
+    transmitted: request.transmitted,
+    tries: 0,
+    callback: request.callback,
+    packet: request.packet,
+  };
+}
+
+/** No timeout, no retries, a plain callback, sent at once: the official client's common case. */
+const isPlain = (request: AckRequest): request is AckRequest & { callback: AckCallback } =>
+  request.timeout === undefined &&
+  request.retries === undefined &&
+  !request.expectsError &&
+  request.transmitted &&
+  request.callback !== undefined;
+
+/**
+ * Where the chart's start puts every plain ack (its guards and delays read only
+ * the fields that make it plain), found by starting one: a state with no timer,
+ * that only an event leaves. So a plain ack costs what the official client's
+ * does (a slot in an id-indexed table, for its callback), and its record is
+ * made when an event reaches it, in this state, before the chart handles the event.
+ */
+const PLAIN_RESTING: StateInfo = (() => {
+  const plain = { id: 0, timeout: undefined, retries: undefined, expectsError: false, transmitted: true, callback: () => {}, packet: undefined };
+  const probe = newRecord(undefined as unknown as AckRegistry, plain, BUFFERED);
+  chart.start(probe, START);
+  if (probe.timer !== undefined || chart.isDone(probe)) throw new Error("ack chart: a plain ack must rest, with no timer, after its start");
+  return probe.state;
+})();
+
 export class AckRegistry {
   readonly host: AckHost;
   readonly unrefTimers: boolean;
   readonly #pending = new Map<number, PendingAck>();
+  /** Plain acks resting in PLAIN_RESTING: their callbacks by id (integer keys: array-like storage). */
+  readonly #resting: Record<number, AckCallback | undefined> = Object.create(null);
+  #restingCount = 0;
   /** Retries mode: emissions in order; the head is the one in flight. */
   readonly #queue: PendingAck[] = [];
 
@@ -122,24 +165,17 @@ export class AckRegistry {
 
   /** Acknowledgements not yet ended. */
   get size(): number {
-    return this.#pending.size;
+    return this.#pending.size + this.#restingCount;
   }
 
   /** Starts the lifecycle of one acknowledgement. */
   register(request: AckRequest): void {
-    const record: PendingAck = {
-      state: BUFFERED,
-      timer: undefined,
-      owner: this,
-      id: request.id,
-      timeout: request.timeout,
-      retries: request.retries,
-      expectsError: request.expectsError,
-      transmitted: request.transmitted,
-      tries: 0,
-      callback: request.callback,
-      packet: request.packet,
-    };
+    if (isPlain(request)) {
+      this.#resting[request.id] = request.callback;
+      this.#restingCount++;
+      return;
+    }
+    const record = newRecord(this, request, BUFFERED);
     this.#pending.set(record.id, record);
     if (record.retries !== undefined) this.#queue.push(record);
     chart.start(record, START);
@@ -150,11 +186,11 @@ export class AckRegistry {
 
   /** The server acknowledged packet `id`. Unknown ids (late, duplicate, hostile) are ignored. */
   settle(id: number, args: unknown[]): void {
-    const record = this.#pending.get(id);
+    const record = this.#pending.get(id) ?? this.#wake(id);
     if (record) this.dispatch(record, { type: "ack.received", args });
   }
 
-  /** The buffered packet `id` left with the send buffer. */
+  /** The buffered packet `id` left with the send buffer (a resting ack had left already). */
   sent(id: number): void {
     const record = this.#pending.get(id);
     if (record) this.dispatch(record, PACKET_SENT);
@@ -168,17 +204,39 @@ export class AckRegistry {
 
   /** The Socket lost its connection. */
   connectionLost(): void {
+    this.#wakeAll();
     for (const record of [...this.#pending.values()]) this.dispatch(record, CONNECTION_LOST);
   }
 
   /** The Socket stopped trying to connect: what waits for an error gets one. */
   socketInactive(): void {
+    this.#wakeAll();
     for (const record of [...this.#pending.values()]) this.dispatch(record, SOCKET_INACTIVE);
   }
 
   /** @internal the chart's entry point for every event of a record */
   dispatch(record: PendingAck, event: InternalEvent): void {
     if (chart.send(record, event)) this.#afterStep(record);
+  }
+
+  /** The record of resting ack `id`, made in PLAIN_RESTING; undefined if there is none. */
+  #wake(id: number): PendingAck | undefined {
+    const callback = this.#resting[id];
+    if (callback === undefined) return undefined;
+    delete this.#resting[id];
+    this.#restingCount--;
+    const record = newRecord(
+      this,
+      { id, timeout: undefined, retries: undefined, expectsError: false, transmitted: true, callback, packet: undefined },
+      PLAIN_RESTING,
+    );
+    this.#pending.set(id, record);
+    return record;
+  }
+
+  #wakeAll() {
+    if (this.#restingCount === 0) return;
+    for (const id in this.#resting) this.#wake(Number(id));
   }
 
   #afterStep(record: PendingAck) {
@@ -193,6 +251,6 @@ export class AckRegistry {
   }
 
   toJSON() {
-    return { pending: this.#pending.size, queued: this.#queue.length };
+    return { pending: this.size, queued: this.#queue.length };
   }
 }

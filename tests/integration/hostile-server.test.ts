@@ -101,6 +101,30 @@ describe("acknowledgements", () => {
     expect(socket.connected).toBe(true);
   });
 
+  it("a plain ack in flight when the connection closes is forgotten: its id answered on the next connection calls nothing", async () => {
+    let lostId = -1;
+    const server = await scripted(async (peer, index) => {
+      await peer.accept("/", `sid-${index}`);
+      if (index === 0) {
+        lostId = (await nextAckRequest(peer, "lost")).id;
+        peer.socket.close();
+        return;
+      }
+      const marker = await nextAckRequest(peer, "marker");
+      peer.send(`3${lostId}["for the lost emission"]`);
+      peer.send(`3${marker.id}["marker"]`);
+    });
+    const socket = c.io(server.url, fast);
+    await waitFor(socket, "connect");
+    const lost: unknown[][] = [];
+    socket.emit("lost", (...args: unknown[]) => lost.push(args));
+    await waitFor(socket, "disconnect");
+    await waitFor(socket, "connect");
+    expect(await socket.emitWithAck("marker")).toBe("marker");
+    expect(lost).toEqual([]);
+    expect(server.peers).toHaveLength(2);
+  });
+
   it("an ACK without an id is refused as a parse error", async () => {
     const { disconnects, connects } = await connectedTo((peer) => peer.send('3["no id"]'));
     await until(() => disconnects.length === 1, "the disconnect");
