@@ -89,6 +89,9 @@ export function metricsFor(p: TrialParams): Metric[] {
   ];
 }
 
+/** The groups the design's floor (bench/floor-client.ts) takes part in: it only connects. */
+export const FLOOR_GROUPS: readonly Group[] = ["connect", "heapSockets", "bundle"];
+
 /** The worker trials, in the order each round runs them (heap trials first, while the machine is calm). */
 export const TRIAL_ORDER: TrialName[] = [
   "heapAcks",

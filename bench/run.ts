@@ -10,10 +10,10 @@ import { execFileSync, fork, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
-import { FULL_PARAMS, QUICK_PARAMS, TRIAL_ORDER, metricsFor, type Group, type Metric } from "./metrics.js";
+import { FLOOR_GROUPS, FULL_PARAMS, QUICK_PARAMS, TRIAL_ORDER, metricsFor, type Group, type Metric } from "./metrics.js";
 import type { ServerMessage, ServerRequest } from "./server.js";
 import { ratioChart, verdict, withinNoise } from "./svg.js";
 import type { TrialJob, TrialName, TrialParams, TrialReply } from "./worker.js";
@@ -71,16 +71,25 @@ function fail(message: string): never {
 // ------------------------------------------------------------ clients
 
 interface Client {
-  name: "ours" | "official";
+  name: "ours" | "official" | "floor";
   specifier: string;
   /** file: URL of the entry module Node resolves for the specifier (ours: dist/ via the package's self-reference). */
   moduleUrl: string;
+  /** The trial groups it takes part in; all when absent. */
+  groups?: readonly Group[];
 }
 
 const clients: Client[] = [
   { name: "ours", specifier: PACKAGE_NAME, moduleUrl: import.meta.resolve(PACKAGE_NAME) },
   { name: "official", specifier: "socket.io-client", moduleUrl: import.meta.resolve("socket.io-client") },
+  {
+    name: "floor",
+    specifier: join(ROOT, "bench/floor-client.ts"),
+    moduleUrl: pathToFileURL(join(OUT_DIR, "floor-client.mjs")).href,
+    groups: FLOOR_GROUPS,
+  },
 ];
+const takesPart = (client: Client, group: Group) => !client.groups || client.groups.includes(group);
 
 const oursEntry = fileURLToPath(clients[0]!.moduleUrl);
 if (!existsSync(oursEntry)) fail(`${relative(ROOT, oursEntry)} is missing: build first (npx tsup)`);
@@ -119,7 +128,11 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 async function compileProcesses(): Promise<{ workerJs: string; serverJs: string }> {
   const esbuild = await import("esbuild");
   await esbuild.build({
-    entryPoints: { worker: join(ROOT, "bench/worker.ts"), server: join(ROOT, "bench/server.ts") },
+    entryPoints: {
+      worker: join(ROOT, "bench/worker.ts"),
+      server: join(ROOT, "bench/server.ts"),
+      "floor-client": join(ROOT, "bench/floor-client.ts"),
+    },
     outdir: OUT_DIR,
     outExtension: { ".js": ".mjs" },
     bundle: true,
@@ -249,6 +262,17 @@ async function bundleSizes(client: Client): Promise<Record<string, number>> {
 
 type Samples = Record<string, Record<Client["name"], number[]>>;
 
+/** Median of the same-round ratios a/b, with their min and max. */
+function sameRoundRatios(a: number[], b: number[]) {
+  const ratios = a.map((value, round) => value / b[round]!).filter((r) => Number.isFinite(r) && r > 0);
+  return {
+    ratio: median(ratios),
+    min: ratios.length ? Math.min(...ratios) : NaN,
+    max: ratios.length ? Math.max(...ratios) : NaN,
+    pairs: ratios.length,
+  };
+}
+
 function median(values: number[]): number {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
@@ -264,21 +288,23 @@ interface Row extends Metric {
   min: number;
   max: number;
   pairs: number;
+  /** The design's floor, where it takes part (NaN elsewhere), and floor/official. */
+  floor: number;
+  floorRatio: number;
 }
 
 function summarize(samples: Samples): Row[] {
   return METRICS.map((metric) => {
     const ours = samples[metric.key]?.ours ?? [];
     const official = samples[metric.key]?.official ?? [];
-    const ratios = ours.map((value, round) => value / official[round]!).filter((r) => Number.isFinite(r) && r > 0);
+    const floor = samples[metric.key]?.floor ?? [];
     return {
       ...metric,
       ours: median(ours),
       official: median(official),
-      ratio: median(ratios),
-      min: ratios.length ? Math.min(...ratios) : NaN,
-      max: ratios.length ? Math.max(...ratios) : NaN,
-      pairs: ratios.length,
+      ...sameRoundRatios(ours, official),
+      floor: median(floor),
+      floorRatio: sameRoundRatios(floor, official).ratio,
     };
   });
 }
@@ -290,6 +316,12 @@ function formatValue(v: number): string {
   if (a >= 100) return v.toFixed(0);
   if (a >= 10) return v.toFixed(1);
   return v.toFixed(2);
+}
+
+/** The floor's figure and ratio, or a dash where it does not take part. */
+function formatFloor(row: Row): [string, string] {
+  if (!FLOOR_GROUPS.includes(row.group)) return ["–", "–"];
+  return [formatValue(row.floor), Number.isFinite(row.floorRatio) ? row.floorRatio.toFixed(2) : "ERR"];
 }
 
 function formatRatio(row: Row): string {
@@ -306,7 +338,7 @@ function describeVerdict(row: Row): string {
 }
 
 function tableLines(rows: Row[]): string[] {
-  const head = ["metric", "unit", "", "ours", "official", "ours/official (min–max)", "ours is"];
+  const head = ["metric", "unit", "", "ours", "official", "ours/official (min–max)", "ours is", "floor", "floor/official"];
   const body = rows.map((r) => [
     r.label,
     r.unit,
@@ -315,10 +347,11 @@ function tableLines(rows: Row[]): string[] {
     formatValue(r.official),
     formatRatio(r),
     describeVerdict(r),
+    ...formatFloor(r),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i >= 3 && i <= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  const numeric = (i: number) => (i >= 3 && i <= 5) || i >= 7;
+  const line = (cells: string[]) => cells.map((c, i) => (numeric(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
   return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)];
 }
 
@@ -365,11 +398,11 @@ function environment() {
 
 function performanceMarkdown(rows: Row[], env: ReturnType<typeof environment>, date: Date, runtimeSec: number, rounds: number): string {
   const table = [
-    "| metric | unit | better | ours | official | ours/official (min–max) | ours is |",
-    "|---|---|:-:|--:|--:|--:|---|",
+    "| metric | unit | better | ours | official | ours/official (min–max) | ours is | design floor | floor/official |",
+    "|---|---|:-:|--:|--:|--:|---|--:|--:|",
     ...rows.map(
       (r) =>
-        `| ${r.label} | ${r.unit} | ${r.better === "higher" ? "↑ higher" : "↓ lower"} | ${formatValue(r.ours)} | ${formatValue(r.official)} | ${formatRatio(r)} | ${describeVerdict(r)} |`,
+        `| ${r.label} | ${r.unit} | ${r.better === "higher" ? "↑ higher" : "↓ lower"} | ${formatValue(r.ours)} | ${formatValue(r.official)} | ${formatRatio(r)} | ${describeVerdict(r)} | ${formatFloor(r).join(" | ")} |`,
     ),
   ];
   return `<!-- Generated by \`npm run bench\` (bench/run.ts): do not edit by hand. -->
@@ -388,6 +421,13 @@ ${table.join("\n")}
 
 ↑: higher is better, ↓: lower is better. "within the spread" means the ratio's
 min–max over rounds includes 1.0. The bundle sizes are exact (no spread).
+
+The design floor ([bench/floor-client.ts](../bench/floor-client.ts)) is the
+skeleton the design card asks for and nothing else: a connection actor that
+invokes an engine.io-client transport actor and spawns one namespace actor,
+packets through socket.io-parser, bare machines with no reconnection, timeout,
+auth, acks or checks. It only connects, so it runs in the connect and heap
+trials and is bundled; no client keeping this design can go below it.
 
 ${analysis()}
 ## Run
@@ -423,7 +463,7 @@ async function main() {
   const errors: string[] = [];
   const trialSeconds: Record<string, number> = {};
   const record = (key: string, client: Client["name"], round: number, value: number) => {
-    const perClient = (samples[key] ??= { ours: [], official: [] });
+    const perClient = (samples[key] ??= { ours: [], official: [], floor: [] });
     perClient[client][round] = value;
   };
   const trialJob = (client: Client, trial: TrialName): TrialJob => ({
@@ -435,7 +475,8 @@ async function main() {
   });
 
   try {
-    for (const client of clients) {
+    // the floor has no acks to probe: its trials fail loudly instead
+    for (const client of clients.filter((c) => !c.groups)) {
       const probe = await runWorker(workerJs, trialJob(client, "probe"));
       if (!probe.ok) throw new Error(`${client.name} (${client.moduleUrl}) failed the preflight:\n${probe.error}`);
       await quiesce(server);
@@ -457,6 +498,7 @@ async function main() {
       for (const trial of trials) {
         log(` ${trial}`);
         for (const client of order) {
+          if (!takesPart(client, trial)) continue;
           const trialStart = Date.now();
           const reply = await runWorker(workerJs, trialJob(client, trial));
           trialSeconds[trial] = (trialSeconds[trial] ?? 0) + (Date.now() - trialStart) / 1000;
@@ -478,6 +520,7 @@ async function main() {
 
   if (selected("bundle")) {
     for (const client of clients) {
+      if (!takesPart(client, "bundle")) continue;
       try {
         const sizes = await bundleSizes(client);
         // deterministic: the same figure stands for every round
@@ -533,7 +576,9 @@ if (WRITE_DOCS) {
   console.log("--only: docs/performance.md left as it was (it describes whole runs)");
 }
 
-const missing = rows.filter((r) => !Number.isFinite(r.ours) || !Number.isFinite(r.official));
+const missing = rows.filter(
+  (r) => !Number.isFinite(r.ours) || !Number.isFinite(r.official) || (FLOOR_GROUPS.includes(r.group) && !Number.isFinite(r.floor)),
+);
 if (missing.length) {
   console.error(`bench: no result for ${missing.map((r) => r.key).join(", ")}`);
   process.exitCode = 1;

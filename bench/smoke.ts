@@ -1,7 +1,7 @@
 // CI's check of the bench (the bench is not part of `npm test`): one quick
 // round, docs left alone; exits non-zero unless every metric got a finite
-// number for both clients in every round. No timing threshold: only that each
-// measurement produced a number.
+// number for both clients (and for the design floor in its trials) in every
+// round. No timing threshold: only that each measurement produced a number.
 //
 //   npx tsx bench/smoke.ts
 import { fork } from "node:child_process";
@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { QUICK_PARAMS, metricsFor } from "./metrics.js";
+import { FLOOR_GROUPS, QUICK_PARAMS, metricsFor } from "./metrics.js";
 import { ratioChart, type ChartBar } from "./svg.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -41,7 +41,8 @@ rmSync(scratch, { recursive: true, force: true });
 const expected = metricsFor(QUICK_PARAMS);
 if (results) {
   for (const metric of expected) {
-    for (const client of ["ours", "official"]) {
+    const clients = FLOOR_GROUPS.includes(metric.group) ? ["ours", "official", "floor"] : ["ours", "official"];
+    for (const client of clients) {
       const values = results.samples[metric.key]?.[client] ?? [];
       for (let round = 0; round < results.rounds; round++) {
         const value = values[round];
@@ -61,4 +62,4 @@ if (problems.length) {
   console.error(`bench smoke: FAILED\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   process.exit(1);
 }
-console.log(`bench smoke: ok, ${expected.length} metrics, each a finite number for ours and official`);
+console.log(`bench smoke: ok, ${expected.length} metrics, each a finite number for ours and official (and the design floor where it runs)`);
