@@ -28,7 +28,8 @@ export const QUICK_PARAMS: TrialParams = {
   connectWarmup: 2,
   heapSockets: 100,
   heapSocketBatch: 50,
-  heapAcks: 10_000,
+  // a pending plain ack is a few bytes: fewer would leave the figure in the GC's noise
+  heapAcks: 50_000,
   manySockets: 200,
   manyManagers: 200,
 };
@@ -46,7 +47,7 @@ export const FULL_PARAMS: TrialParams = {
   connectWarmup: 5,
   heapSockets: 300,
   heapSocketBatch: 50,
-  heapAcks: 50_000,
+  heapAcks: 100_000,
   manySockets: 1000,
   manyManagers: 1000,
 };
