@@ -102,11 +102,6 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
       }
       if (isHandshakePacket(packet.type)) sendBack({ type: "transport.packet", packet });
     };
-    const fail = (error: Error) => {
-      if (closed) return;
-      closed = true;
-      sendBack({ type: "transport.closed", reason: "parse error", description: error });
-    };
     const onData = (data: unknown) => {
       if (closed) return;
       try {
@@ -122,6 +117,7 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
       closed = true;
       sendBack({ type: "transport.closed", reason, description });
     };
+    const fail = (error: Error) => onClose("parse error", error);
     const onPing = () => sendBack({ type: "transport.ping" });
 
     engine.on("open", onOpen);

@@ -125,27 +125,43 @@ function newRecord(owner: AckRegistry, request: AckRequest, state: StateInfo): P
   };
 }
 
-/** No timeout, no retries, a plain callback, sent at once: the official client's common case. */
-const isPlain = (request: AckRequest): request is AckRequest & { callback: AckCallback } =>
-  request.timeout === undefined &&
-  request.retries === undefined &&
-  !request.expectsError &&
-  request.transmitted &&
-  request.callback !== undefined;
+/** The record of a plain ack (no timeout, no retries, no error first, sent at once) in `state`. */
+function plainRecord(owner: AckRegistry, id: number, callback: AckCallback, state: StateInfo): PendingAck {
+  return {
+    state,
+    timer: undefined,
+    owner,
+    id,
+    timeout: undefined,
+    retries: undefined,
+    expectsError: false,
+    transmitted: true,
+    tries: 0,
+    callback,
+    packet: undefined,
+  };
+}
 
 /**
  * Where the chart's start puts every plain ack (its guards and delays read only
  * the fields that make it plain), found by starting one: a state with no timer,
  * that only an event leaves. So a plain ack costs what the official client's
  * does (a slot in an id-indexed table, for its callback), and its record is
- * made when an event reaches it, in this state, before the chart handles the event.
+ * made when an event it handles reaches it, in this state, before the chart
+ * handles the event.
  */
 const PLAIN_RESTING: StateInfo = (() => {
-  const plain = { id: 0, timeout: undefined, retries: undefined, expectsError: false, transmitted: true, callback: () => {}, packet: undefined };
-  const probe = newRecord(undefined as unknown as AckRegistry, plain, BUFFERED);
+  const probe = plainRecord(undefined as unknown as AckRegistry, 0, () => {}, BUFFERED);
   chart.start(probe, START);
   if (probe.timer !== undefined || chart.isDone(probe)) throw new Error("ack chart: a plain ack must rest, with no timer, after its start");
   return probe.state;
+})();
+
+/** The events a resting plain ack handles (in its state or an ancestor's `on`); the others leave it resting. */
+const RESTING_EVENTS: ReadonlySet<string> = (() => {
+  const types = new Set<string>();
+  for (let state: StateInfo | undefined = PLAIN_RESTING; state; state = state.parent) for (const type of state.on.keys()) types.add(type);
+  return types;
 })();
 
 export class AckRegistry {
@@ -168,13 +184,8 @@ export class AckRegistry {
     return this.#pending.size + this.#restingCount;
   }
 
-  /** Starts the lifecycle of one acknowledgement. */
+  /** Starts the lifecycle of one acknowledgement (a plain one sent at once: registerPlain()). */
   register(request: AckRequest): void {
-    if (isPlain(request)) {
-      this.#resting[request.id] = request.callback;
-      this.#restingCount++;
-      return;
-    }
     const record = newRecord(this, request, BUFFERED);
     this.#pending.set(record.id, record);
     if (record.retries !== undefined) this.#queue.push(record);
@@ -184,10 +195,18 @@ export class AckRegistry {
     if (this.#queue[0] === record && this.host.isConnected()) this.dispatch(record, QUEUE_TURN);
   }
 
+  /** Starts the lifecycle of a plain ack (no timeout, no retries, no error first) whose packet left at once. */
+  registerPlain(id: number, callback: AckCallback): void {
+    this.#resting[id] = callback;
+    this.#restingCount++;
+  }
+
   /** The server acknowledged packet `id`. Unknown ids (late, duplicate, hostile) are ignored. */
   settle(id: number, args: unknown[]): void {
-    const record = this.#pending.get(id) ?? this.#wake(id);
-    if (record) this.dispatch(record, { type: "ack.received", args });
+    const event = { type: "ack.received", args };
+    const record = this.#pending.get(id);
+    if (record) this.dispatch(record, event);
+    else this.#dispatchResting(id, event);
   }
 
   /** The buffered packet `id` left with the send buffer (a resting ack had left already). */
@@ -204,14 +223,12 @@ export class AckRegistry {
 
   /** The Socket lost its connection. */
   connectionLost(): void {
-    this.#wakeAll();
-    for (const record of [...this.#pending.values()]) this.dispatch(record, CONNECTION_LOST);
+    this.#broadcast(CONNECTION_LOST);
   }
 
   /** The Socket stopped trying to connect: what waits for an error gets one. */
   socketInactive(): void {
-    this.#wakeAll();
-    for (const record of [...this.#pending.values()]) this.dispatch(record, SOCKET_INACTIVE);
+    this.#broadcast(SOCKET_INACTIVE);
   }
 
   /** @internal the chart's entry point for every event of a record */
@@ -219,24 +236,23 @@ export class AckRegistry {
     if (chart.send(record, event)) this.#afterStep(record);
   }
 
-  /** The record of resting ack `id`, made in PLAIN_RESTING; undefined if there is none. */
-  #wake(id: number): PendingAck | undefined {
-    const callback = this.#resting[id];
-    if (callback === undefined) return undefined;
-    delete this.#resting[id];
-    this.#restingCount--;
-    const record = newRecord(
-      this,
-      { id, timeout: undefined, retries: undefined, expectsError: false, transmitted: true, callback, packet: undefined },
-      PLAIN_RESTING,
-    );
-    this.#pending.set(id, record);
-    return record;
+  /** `event` for every ack pending now (not for one its callbacks emit meanwhile). */
+  #broadcast(event: InternalEvent) {
+    const records = [...this.#pending.values()];
+    const restingIds = this.#restingCount > 0 && RESTING_EVENTS.has(event.type) ? Object.keys(this.#resting) : [];
+    for (const record of records) this.dispatch(record, event);
+    for (const id of restingIds) this.#dispatchResting(Number(id), event);
   }
 
-  #wakeAll() {
-    if (this.#restingCount === 0) return;
-    for (const id in this.#resting) this.#wake(Number(id));
+  /** Hands `event` to resting ack `id`, if any and if it handles it: its record is made in PLAIN_RESTING. */
+  #dispatchResting(id: number, event: InternalEvent) {
+    const callback = this.#resting[id];
+    if (callback === undefined || !RESTING_EVENTS.has(event.type)) return;
+    delete this.#resting[id];
+    this.#restingCount--;
+    const record = plainRecord(this, id, callback, PLAIN_RESTING);
+    chart.send(record, event);
+    if (!chart.isDone(record)) this.#pending.set(id, record);
   }
 
   #afterStep(record: PendingAck) {

@@ -40,10 +40,15 @@ export class Emitter<
       this,
       keyOf(event),
     );
-    if (listeners.length === 0) return;
-    if (listeners.length === 1) return invoke(this, listeners[0]!, args);
-    for (const listener of listeners.slice()) invoke(this, listener, args);
+    invokeAll(this, listeners, args);
   }
+}
+
+/** Calls each of `listeners` (as they are now: one added or removed meanwhile does not count) with `args`. */
+export function invokeAll(self: unknown, listeners: readonly Listener[], args: readonly unknown[]): void {
+  if (listeners.length === 0) return;
+  if (listeners.length === 1) return invoke(self, listeners[0]!, args);
+  for (const listener of listeners.slice()) invoke(self, listener, args);
 }
 
 export function invoke(self: unknown, listener: Listener, args: readonly unknown[]): void {

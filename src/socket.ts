@@ -15,7 +15,7 @@ import type {
 } from "../machines/namespace.machine.js";
 import type { DisconnectDescription } from "../machines/transport.js";
 import { AckRegistry, type AckCallback } from "./ack-registry.js";
-import { Emitter, invoke, type DefaultEventsMap, type EventNames, type EventParams, type EventsMap } from "./emitter.js";
+import { Emitter, invokeAll, type DefaultEventsMap, type EventNames, type EventParams, type EventsMap } from "./emitter.js";
 import type { Manager } from "./manager.js";
 import { checkAckTimeout, checkRetries, describe } from "./options.js";
 import { reportError } from "./report-error.js";
@@ -224,7 +224,8 @@ export class Socket<
   ): Promise<FirstArg<Last<EventParams<EmitEvents, Ev>>>> {
     return new Promise((resolve, reject) => {
       const callback = (err: unknown, response: any) => (err ? reject(err) : resolve(response));
-      this.#emit(ev, [...(args as unknown[]), callback], true);
+      (args as unknown[]).push(callback); // its own rest array
+      this.#emit(ev, args as unknown[], true);
     });
   }
 
@@ -331,15 +332,7 @@ export class Socket<
       // every emission asks for an ack and waits for its turn in the queue
       packet.id = this.#ids++;
       this.#checkEncodable(packet);
-      this.#acks.register({
-        id: packet.id,
-        timeout,
-        retries: this.#retries,
-        expectsError: true,
-        transmitted: false,
-        callback: ack,
-        packet,
-      });
+      this.#acks.register({ id: packet.id, timeout, retries: this.#retries, expectsError: true, transmitted: false, callback: ack, packet });
       return this;
     }
     if (ack) packet.id = this.#ids++;
@@ -362,15 +355,9 @@ export class Socket<
   }
 
   #registerAck(id: number, callback: AckCallback, timeout: number | undefined, withAckPromise: boolean, transmitted: boolean) {
-    this.#acks.register({
-      id,
-      timeout,
-      retries: undefined,
-      expectsError: withAckPromise || timeout !== undefined,
-      transmitted,
-      callback,
-      packet: undefined,
-    });
+    const expectsError = withAckPromise || timeout !== undefined;
+    if (!expectsError && transmitted) return this.#acks.registerPlain(id, callback);
+    this.#acks.register({ id, timeout, retries: undefined, expectsError, transmitted, callback, packet: undefined });
   }
 
   /** A packet that would fail to encode later (offline) fails now, at the emit() that made it. */
@@ -396,8 +383,7 @@ export class Socket<
   }
 
   #emitEvent(args: readonly unknown[], recovering: boolean) {
-    const any = this.#anyListeners;
-    if (any && any.length) for (const listener of any.slice()) invoke(this, listener, args);
+    if (this.#anyListeners) invokeAll(this, this.#anyListeners, args);
     this.dispatch(args[0] as string, args.slice(1));
     // connection state recovery: the server appends the event's offset
     const last = args[args.length - 1];
@@ -405,8 +391,7 @@ export class Socket<
   }
 
   #notifyOutgoing(args: readonly unknown[]) {
-    const any = this.#anyOutgoingListeners;
-    if (any && any.length) for (const listener of any.slice()) invoke(this, listener, args);
+    if (this.#anyOutgoingListeners) invokeAll(this, this.#anyOutgoingListeners, args);
   }
 
   /**
