@@ -7,7 +7,6 @@ export default defineConfig({
     testTimeout: 15_000,
     hookTimeout: 15_000,
     pool: "forks",
-    // failing fast on a leaked handle: see tests/support/leaks.ts
     restoreMocks: true,
   },
 });

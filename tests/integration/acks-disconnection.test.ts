@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { EchoServer, Proxy } from "../support/servers.js";
 import { clients, fast, until, waitFor, within } from "../support/util.js";
 import type { Socket } from "../../src/index.js";
-import { activeTimeouts, calls, useAckServerBehindProxy, type AckHandlers } from "./acks-helpers.js";
+import { type AckHandlers, activeTimeouts, calls, message, useAckServerBehindProxy } from "./acks-helpers.js";
 
 let server: EchoServer;
 let proxy: Proxy;
@@ -22,8 +22,6 @@ async function connectedThroughProxy(opts: object = {}) {
   await waitFor(socket, "connect");
   return socket;
 }
-
-const message = (value: unknown) => (value as Error).message;
 
 /** Cuts the connection with `held` emissions on the server, and waits for the reconnection. */
 async function cutAndReconnect(socket: Socket) {

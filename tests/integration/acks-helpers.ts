@@ -7,6 +7,7 @@ import type { Socket as ServerSocket } from "socket.io";
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { startEchoServer, startProxy, type EchoServer, type Proxy, type TestServer } from "../support/servers.js";
 import type { clients } from "../support/util.js";
+import { activeResources } from "./harness.js";
 
 export interface Receipt {
   nsp: string;
@@ -91,7 +92,7 @@ export function calls<A extends unknown[] = any[]>() {
 
 /** The Node timers (setTimeout/setInterval) keeping this process alive now. */
 export function activeTimeouts(): number {
-  return process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
+  return activeResources().Timeout;
 }
 
 export interface WrittenMessage {
@@ -142,3 +143,6 @@ export function useAckServerBehindProxy(c: ReturnType<typeof clients>, use: (fix
     await fixture.server.close();
   });
 }
+
+/** The message of an Error a callback got. */
+export const message = (value: unknown) => (value as Error).message;

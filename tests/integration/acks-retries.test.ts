@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { EchoServer, Proxy } from "../support/servers.js";
 import { bytes, clients, fast, until, waitFor, within } from "../support/util.js";
 import type { Socket } from "../../src/index.js";
-import { calls, recordWrites, useAckServerBehindProxy, type AckHandlers, type WrittenMessage } from "./acks-helpers.js";
+import { type AckHandlers, calls, message, recordWrites, useAckServerBehindProxy, type WrittenMessage } from "./acks-helpers.js";
 
 let server: EchoServer;
 let proxy: Proxy;
@@ -38,8 +38,6 @@ async function roundTrip(socket: Socket) {
   }
   throw new Error("no round trip in 20 attempts");
 }
-
-const message = (value: unknown) => (value as Error).message;
 
 describe("a server that drops the first N deliveries", () => {
   it.each([1, 2])("re-sends an unacknowledged emission until acked (%i drops, as many retries): one answer, drops + 1 deliveries", async (n) => {

@@ -1,23 +1,20 @@
 // Acknowledgements against a real socket.io 4.8 server: callbacks, timeouts,
 // emitWithAck, the ackTimeout option, binary answers, and acks per namespace.
 // Retries: acks-retries.test.ts; disconnections: acks-disconnection.test.ts.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEchoServer, startEngineServer, type EchoServer } from "../support/servers.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { startEngineServer, type EchoServer } from "../support/servers.js";
 import { bytes, clients, until, waitFor, within } from "../support/util.js";
 import { addAckHandlers, calls, type AckHandlers } from "./acks-helpers.js";
+import { useEchoServer } from "../support/fixtures.js";
 
 let server: EchoServer;
 let handlers: AckHandlers;
 const c = clients();
-beforeAll(async () => {
-  server = await startEchoServer();
+useEchoServer(c, (started) => {
+  server = started;
   handlers = addAckHandlers(server, ["/", "/users"]);
 });
 beforeEach(() => handlers.reset());
-afterEach(() => {
-  expect(c.cleanup()).toEqual([]);
-});
-afterAll(() => server.close());
 
 async function connected(opts = {}) {
   const socket = c.io(server.url, opts);

@@ -5,10 +5,11 @@
 import { Emitter } from "@socket.io/component-emitter";
 import { Server } from "socket.io";
 import * as socketIoParser from "socket.io-parser";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startEchoServer } from "../support/servers.js";
 import { clients, fast, record, until, waitFor } from "../support/util.js";
 import { startScriptedServer, trapUncaught, type Peer } from "./socket-helpers.js";
+import { useClosers } from "../support/fixtures.js";
 
 type Packet = { type: number; nsp: string; id?: number; data?: any };
 
@@ -56,12 +57,7 @@ const dateParser = {
 };
 
 const c = clients();
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  const open = c.cleanup();
-  for (const close of closers.splice(0).reverse()) await close();
-  expect(open).toEqual([]);
-});
+const closers = useClosers(c);
 
 async function serverWith(parser: object) {
   const server = await startEchoServer({ parser } as ConstructorParameters<typeof Server>[1]);

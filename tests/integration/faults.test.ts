@@ -117,7 +117,7 @@ describe("refuse(): the server looks down while the Manager reconnects", () => {
 describe("the server is killed and restarted on the same port", () => {
   let doomed: TestServer | undefined;
   afterEach(async () => {
-    c.cleanup();
+    c.disconnectAll();
     await doomed?.close();
   });
 

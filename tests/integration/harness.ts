@@ -182,31 +182,3 @@ export function recordSequence(
   return into;
 }
 
-/**
- * A TCP server that accepts connections, reads everything and never answers.
- * Unlike startSilentServer (which never reads, so it never sees a client's
- * FIN), it sees a connection end as soon as the client closes it.
- */
-export async function startBlackHoleServer() {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on("error", () => {});
-    socket.on("close", () => sockets.delete(socket));
-    socket.resume();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    /** TCP connections open to it now. */
-    get connections() {
-      return sockets.size;
-    },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}

@@ -2,20 +2,15 @@
 // every actor of a Manager, with contexts and events that can be serialized.
 import { createInspector } from "@statelyai/inspect";
 import { WebSocketServer } from "ws";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createStatelyInspector, statelySanitizers, transitionLogger } from "../../adapters/inspector.js";
-import { startEchoServer, type EchoServer } from "../support/servers.js";
+import type { EchoServer } from "../support/servers.js";
 import { clients, fast, until, waitFor } from "../support/util.js";
+import { useEchoServer } from "../support/fixtures.js";
 
 let server: EchoServer;
 const c = clients();
-beforeAll(async () => {
-  server = await startEchoServer();
-});
-afterEach(() => {
-  expect(c.cleanup()).toEqual([]);
-});
-afterAll(() => server.close());
+useEchoServer(c, (started) => (server = started));
 
 describe("transitionLogger()", () => {
   it("prints one line per state change of every machine, in the order the transitions happen", async () => {

@@ -117,7 +117,7 @@ describe("URL handling", () => {
       expect(await socket.emitWithAck("echo", "over wss://")).toBe("over wss://");
       expect(tls.io.sockets.sockets.get(socket.id!)?.handshake.secure).toBe(true);
     } finally {
-      c.cleanup();
+      c.disconnectAll();
       await tls.close();
     }
   });
@@ -131,7 +131,7 @@ describe("URL handling", () => {
       expect(socket.active).toBe(false);
       expect(tls.io.engine.clientsCount).toBe(0);
     } finally {
-      c.cleanup();
+      c.disconnectAll();
       await tls.close();
     }
   });

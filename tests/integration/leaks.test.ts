@@ -2,21 +2,16 @@
 // open without reconnection), its actors are stopped, the server sees no TCP
 // connection left, and the process holds no more timers or sockets than before
 // the client was created.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Socket } from "../../src/index.js";
-import { closedPort, startEchoServer, startProxy, type EchoServer } from "../support/servers.js";
+import { closedPort, startBlackHoleServer, startProxy, type EchoServer } from "../support/servers.js";
 import { clients, sleep, until, waitFor } from "../support/util.js";
-import { activeResources, childrenOf, startBlackHoleServer } from "./harness.js";
+import { activeResources, childrenOf } from "./harness.js";
+import { useEchoServer } from "../support/fixtures.js";
 
 let server: EchoServer;
 const c = clients();
-beforeAll(async () => {
-  server = await startEchoServer();
-});
-afterEach(() => {
-  expect(c.cleanup()).toEqual([]);
-});
-afterAll(() => server.close());
+useEchoServer(c, (started) => (server = started));
 
 /** The Manager and its namespaces are stopped: closed, no transport or backoff child, every namespace inactive. */
 function expectStopped(sockets: Socket[]) {
@@ -110,7 +105,7 @@ describe("after socket.disconnect()", () => {
       await until(() => proxy.connections === 0, "the proxy to see no TCP connection left");
       await expectResourcesBackTo(before);
     } finally {
-      c.cleanup();
+      c.disconnectAll();
       await proxy.close();
     }
   });
@@ -129,7 +124,7 @@ describe("after socket.disconnect()", () => {
         await until(() => silent.connections === 0, "the silent server to see no TCP connection left");
         await expectResourcesBackTo(before);
       } finally {
-        c.cleanup();
+        c.disconnectAll();
         await silent.close();
       }
     });
@@ -156,7 +151,7 @@ describe("after reconnect_failed", () => {
       await until(() => proxy.connections === 0, "the proxy to see no TCP connection left");
       await expectResourcesBackTo(before);
     } finally {
-      c.cleanup();
+      c.disconnectAll();
       await proxy.close();
     }
   });
@@ -173,7 +168,7 @@ describe("after reconnect_failed", () => {
         await until(() => silent.connections === 0, "the silent server to see no TCP connection left");
         await expectResourcesBackTo(before);
       } finally {
-        c.cleanup();
+        c.disconnectAll();
         await silent.close();
       }
     });
@@ -205,7 +200,7 @@ describe("after a failed open with reconnection: false", () => {
         await until(() => silent.connections === 0, "the silent server to see no TCP connection left");
         await expectResourcesBackTo(before);
       } finally {
-        c.cleanup();
+        c.disconnectAll();
         await silent.close();
       }
     });

@@ -1,25 +1,22 @@
 // The Manager against a real server: constructor, events, methods, settings,
 // manager.socket() and manager.engine.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Manager as OfficialManager } from "socket.io-client";
 import { Manager } from "../../src/index.js";
-import { closedPort, startEchoServer, startServer, startSilentServer, type EchoServer } from "../support/servers.js";
+import { closedPort, startServer, startSilentServer, type EchoServer } from "../support/servers.js";
 import { clients, fast, record, until, waitFor } from "../support/util.js";
 import { countEngineConnections, recordBackoffDelays, recordSequence } from "./harness.js";
+import { useEchoServer } from "../support/fixtures.js";
 
 const MANAGER_EVENTS = ["open", "error", "close", "reconnect_attempt", "reconnect", "reconnect_error", "reconnect_failed"] as const;
 
 let server: EchoServer;
 let engines: { count: number };
 const c = clients();
-beforeAll(async () => {
-  server = await startEchoServer();
+useEchoServer(c, (started) => {
+  server = started;
   engines = countEngineConnections(server);
 });
-afterEach(() => {
-  expect(c.cleanup()).toEqual([]);
-});
-afterAll(() => server.close());
 
 /** Closes a Manager opened by open() alone: it closes when its last active Socket leaves. */
 function closeManager(manager: Manager) {
@@ -111,7 +108,7 @@ describe("events", () => {
       // every ping seen was sent by the server (none invented)
       expect(pings.length).toBeLessThanOrEqual(serverPings.count);
     } finally {
-      c.cleanup();
+      c.disconnectAll();
       await pinging.close();
     }
   });
@@ -218,7 +215,7 @@ describe("open() / connect()", () => {
       const [error] = await new Promise<[Error | undefined]>((resolve) => manager.connect((err) => resolve([err])));
       expect(error?.message).toBe("timeout");
     } finally {
-      c.cleanup();
+      c.disconnectAll();
       await silent.close();
     }
   });
@@ -391,7 +388,7 @@ describe("settings: getters and setters", () => {
       const [error] = await new Promise<[Error | undefined]>((resolve) => manager.open((err) => resolve([err])));
       expect(error?.message).toBe("timeout");
     } finally {
-      c.cleanup();
+      c.disconnectAll();
       await silent.close();
     }
   });

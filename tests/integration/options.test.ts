@@ -2,25 +2,22 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as socketIoParser from "socket.io-parser";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Manager } from "../../src/index.js";
 import { startEchoServer, startServer, startSilentServer, type EchoServer } from "../support/servers.js";
 import { clients, fast, record, sleep, until, waitFor, within } from "../support/util.js";
 import { countEngineConnections, recordRequests } from "./harness.js";
+import { useEchoServer } from "../support/fixtures.js";
 
 let server: EchoServer;
 let engines: { count: number };
 let requests: ReturnType<typeof recordRequests>;
 const c = clients();
-beforeAll(async () => {
-  server = await startEchoServer();
+useEchoServer(c, (started) => {
+  server = started;
   engines = countEngineConnections(server);
   requests = recordRequests(server);
 });
-afterEach(() => {
-  expect(c.cleanup()).toEqual([]);
-});
-afterAll(() => server.close());
 
 /** The query parameters of a request URL. */
 const paramsOf = (url: string) => new URL(url, "http://x").searchParams;
@@ -41,7 +38,7 @@ describe("path and query", () => {
       await waitFor(socket, "connect");
       expect(await socket.emitWithAck("echo", 1)).toBe(1);
     } finally {
-      c.cleanup();
+      c.disconnectAll();
       await custom.close();
     }
   });
@@ -53,7 +50,7 @@ describe("path and query", () => {
       await waitFor(socket, "connect_error");
       expect(socket.active).toBe(false);
     } finally {
-      c.cleanup();
+      c.disconnectAll();
       await custom.close();
     }
   });
@@ -174,7 +171,7 @@ describe("transports", () => {
       expect(socket.io.engine.transport.name).toBe("polling");
       expect(await socket.emitWithAck("echo", "fallback")).toBe("fallback");
     } finally {
-      c.cleanup();
+      c.disconnectAll();
       await pollingOnly.close();
     }
   });
@@ -186,7 +183,7 @@ describe("transports", () => {
       await waitFor(socket, "connect_error");
       expect(pollingOnly.io.engine.clientsCount).toBe(0);
     } finally {
-      c.cleanup();
+      c.disconnectAll();
       await pollingOnly.close();
     }
   });
@@ -223,7 +220,7 @@ describe("transports", () => {
       expect(urls.length).toBeGreaterThan(0);
       for (const { url } of urls) expect(url.startsWith("/socket.io?")).toBe(true);
     } finally {
-      c.cleanup();
+      c.disconnectAll();
       await noSlash.close();
     }
   });
@@ -317,7 +314,7 @@ describe("connection behaviour", () => {
       expect(managerErrors.map(([e]) => e.message)).toEqual(["timeout"]);
       expect(socket.active).toBe(false);
     } finally {
-      c.cleanup();
+      c.disconnectAll();
       await silent.close();
     }
   });
@@ -334,7 +331,7 @@ describe("connection behaviour", () => {
       expect(patient.io._readyState).toBe("opening");
       expect(patient.active).toBe(true);
     } finally {
-      c.cleanup();
+      c.disconnectAll();
       await silent.close();
     }
   });

@@ -339,7 +339,7 @@ describe("no exception escapes into the host process from transport failures (so
         const socket = c.io(silent.url, { ...quick, transports, timeout: 30 });
         await waitFor(socket.io, "reconnect_failed");
       } finally {
-        c.cleanup();
+        c.disconnectAll();
         await silent.close();
       }
     });
@@ -357,7 +357,7 @@ describe("no exception escapes into the host process from transport failures (so
         const socket = c.io(`http://127.0.0.1:${(garbage.address() as net.AddressInfo).port}`, { ...quick, transports });
         await waitFor(socket.io, "reconnect_failed");
       } finally {
-        c.cleanup();
+        c.disconnectAll();
         for (const s of open) s.destroy();
         await new Promise<void>((resolve) => garbage.close(() => resolve()));
       }

@@ -1,18 +1,14 @@
 // Connection state recovery against a real socket.io server configured with
 // `connectionStateRecovery`: after a lost connection the session (id, rooms,
 // missed broadcasts) comes back, and `socket.recovered` says so.
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Socket as ServerSocket } from "socket.io";
 import { startEchoServer, startProxy, startServer, type EchoServer, type Proxy } from "../support/servers.js";
 import { clients, fast, until, waitFor } from "../support/util.js";
+import { useClosers } from "../support/fixtures.js";
 
 const c = clients();
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  const open = c.cleanup();
-  for (const close of closers.splice(0).reverse()) await close();
-  expect(open).toEqual([]);
-});
+const closers = useClosers(c);
 
 async function setup(options: { recovery?: boolean } = {}) {
   const server: EchoServer = await startEchoServer(

@@ -1,16 +1,11 @@
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { startEchoServer, type EchoServer } from "../support/servers.js";
+import { expect, it } from "vitest";
+import type { EchoServer } from "../support/servers.js";
 import { clients, waitFor } from "../support/util.js";
+import { useEchoServer } from "../support/fixtures.js";
 
 let server: EchoServer;
 const c = clients();
-beforeAll(async () => {
-  server = await startEchoServer();
-});
-afterEach(() => {
-  expect(c.cleanup()).toEqual([]);
-});
-afterAll(() => server.close());
+useEchoServer(c, (started) => (server = started));
 
 it("connects, acknowledges and disconnects against a real server", async () => {
   const socket = c.io(server.url);

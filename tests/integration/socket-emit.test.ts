@@ -1,14 +1,15 @@
 // Emitting against a real socket.io server: payloads (binary included),
 // argument checks, buffering while disconnected, send(), the compress and
 // volatile flags, and the receive buffer.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEchoServer, startProxy, type EchoServer, type Proxy } from "../support/servers.js";
 import { bytes, clients, fast, until, waitFor } from "../support/util.js";
 import { startScriptedServer } from "./socket-helpers.js";
+import { useClosers } from "../support/fixtures.js";
 
 let server: EchoServer;
 const c = clients();
-const closers: Array<() => Promise<void>> = [];
+const closers = useClosers(c);
 beforeAll(async () => {
   server = await startEchoServer();
   server.io.on("connection", (socket) => {
@@ -17,11 +18,6 @@ beforeAll(async () => {
       if (typeof ack === "function") ack({ echoed: args });
     });
   });
-});
-afterEach(async () => {
-  const open = c.cleanup();
-  for (const close of closers.splice(0).reverse()) await close();
-  expect(open).toEqual([]);
 });
 afterAll(() => server.close());
 

@@ -1,21 +1,17 @@
 // The Socket's lifecycle against a real socket.io server: connect,
 // connect_error, every documented disconnect reason, the lifecycle attributes,
 // the auth payload, and connect()/disconnect().
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Socket as ServerSocket } from "socket.io";
 import { Manager } from "../../src/index.js";
 import type { ExtendedError } from "../../src/socket.js";
 import { closedPort, startEchoServer, startProxy, startServer, type EchoServer, type Proxy } from "../support/servers.js";
 import { clients, fast, record, until, waitFor } from "../support/util.js";
 import { startScriptedServer, trapUncaught } from "./socket-helpers.js";
+import { useClosers } from "../support/fixtures.js";
 
 const c = clients();
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  const open = c.cleanup();
-  for (const close of closers.splice(0).reverse()) await close();
-  expect(open).toEqual([]);
-});
+const closers = useClosers(c);
 
 async function echoServer(options: Parameters<typeof startEchoServer>[0] = {}): Promise<EchoServer> {
   const server = await startEchoServer(options);

@@ -2,18 +2,19 @@
 // their forms, listeners()/hasListeners(), symbol event names, the catch-all
 // listeners (incoming and outgoing), events with several arguments or an
 // acknowledgement request, and listeners that throw.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Socket as ServerSocket } from "socket.io";
 import type { DefaultEventsMap } from "../../src/emitter.js";
 import type { Socket } from "../../src/index.js";
-import { startEchoServer, type EchoServer } from "../support/servers.js";
+import type { EchoServer } from "../support/servers.js";
 import { clients, until, waitFor } from "../support/util.js";
 import { trapUncaught } from "./socket-helpers.js";
+import { useEchoServer } from "../support/fixtures.js";
 
 let server: EchoServer;
 const c = clients();
-beforeAll(async () => {
-  server = await startEchoServer();
+useEchoServer(c, (started) => {
+  server = started;
   server.io.on("connection", (socket) => {
     // "send-me" (name, ...args): the server emits `name` with `args` back to this client
     socket.on("send-me", (name: string, ...args: unknown[]) => {
@@ -23,10 +24,6 @@ beforeAll(async () => {
     });
   });
 });
-afterEach(() => {
-  expect(c.cleanup()).toEqual([]);
-});
-afterAll(() => server.close());
 
 async function connected() {
   const socket = c.io(server.url);

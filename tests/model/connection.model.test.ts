@@ -5,7 +5,7 @@
 import * as parser from "socket.io-parser";
 import { describe, expect, it } from "vitest";
 import { holds, same } from "./check.js";
-import type { AnyTransitionDefinition, SnapshotFrom } from "xstate";
+import type { SnapshotFrom } from "xstate";
 import { getStateNodes } from "xstate/graph";
 import { backoffMachine, type BackoffOutput } from "../../machines/backoff.machine.js";
 import {
@@ -16,7 +16,7 @@ import {
 } from "../../machines/connection.machine.js";
 import type { Parser } from "../../machines/transport.js";
 import { exactSettings, startConnection, testTransport, type ConnectionHarness } from "../machine-harness.js";
-import { afterEventTypes, describePath, edgePaths, simplePaths, type ModelPath } from "./paths.js";
+import { afterEventTypes, describePath, edgePaths, type ModelPath, simplePaths, transitionKey } from "./paths.js";
 
 // The model has no namespace actors, so its broadcasts reach nobody; and they look the namespaces up among
 // the children of `self`, which in a traversal is xstate/graph's empty mock actor (no children: it throws).
@@ -221,13 +221,6 @@ function checkReconnectOutcomes(story: string[]) {
       holds(["reconnect", "reconnect_error", "close", "abandoned"].includes(next), `reconnect_attempt followed by ${next}`);
     }
   });
-}
-
-/** A transition of the chart as text: its source, its event, and its rank among the candidates for that event. */
-function transitionKey(transition: AnyTransitionDefinition): string {
-  const { source, eventType } = transition;
-  const candidates = eventType === "" ? source.always : source.transitions.get(eventType);
-  return `${source.id} on ${eventType || "(always)"} #${candidates?.indexOf(transition)}`;
 }
 
 /** Replays `path` on a real actor; `taken` collects the transitions of the chart it took. */

@@ -4,12 +4,12 @@
 // the model says and that the invariants of a Socket hold.
 import { PacketType } from "socket.io-parser";
 import { describe, expect, it } from "vitest";
-import type { AnyActorRef, AnyTransitionDefinition, SnapshotFrom } from "xstate";
+import type { AnyActorRef, SnapshotFrom } from "xstate";
 import { getStateNodes } from "xstate/graph";
 import { namespaceMachine, type AuthOption, type NamespaceEvent, type NamespaceReport } from "../../machines/namespace.machine.js";
 import { startNamespace, type NamespaceHarness } from "../namespace-harness.js";
 import { holds, same } from "./check.js";
-import { describePath, edgePaths, simplePaths, type ModelPath } from "./paths.js";
+import { describePath, edgePaths, type ModelPath, simplePaths, transitionKey } from "./paths.js";
 
 // the traversal runs without a parent: what the namespace sends its parent is checked on the real actor
 const noParent = () => {};
@@ -133,13 +133,6 @@ function checkStep(before: Snapshot, after: Snapshot, event: NamespaceEvent, rep
     same(reports, [], "no report without a transition");
     holds(emitted.every((type) => type === "connect_error"), `only connect_error without a transition, got ${emitted}`);
   }
-}
-
-/** A transition of the chart as text: its source, its event, and its rank among the candidates for that event. */
-function transitionKey(transition: AnyTransitionDefinition): string {
-  const { source, eventType } = transition;
-  const candidates = eventType === "" ? source.always : source.transitions.get(eventType);
-  return `${source.id} on ${eventType || "(always)"} #${candidates?.indexOf(transition)}`;
 }
 
 type AuthKind = "function" | "object";

@@ -2,7 +2,7 @@
 // actor. createTestModel refuses machines with invoke/after, so the paths come
 // from the traversal functions, and delayed / done events are part of the
 // event alphabet (the replay turns them into clock time).
-import type { AnyStateMachine, EventObject, Snapshot } from "xstate";
+import type { AnyStateMachine, AnyTransitionDefinition, EventObject, Snapshot } from "xstate";
 import {
   getAdjacencyMap,
   getShortestPaths,
@@ -89,4 +89,11 @@ function describeEvent(event: EventObject): string {
     .filter(([, value]) => !(value instanceof Error))
     .map(([key, value]) => `${key}=${JSON.stringify(value)}`);
   return details.length ? `${type}(${details.join(", ")})` : type;
+}
+
+/** A transition of the chart as text: its source, its event, and its rank among the candidates for that event. */
+export function transitionKey(transition: AnyTransitionDefinition): string {
+  const { source, eventType } = transition;
+  const candidates = eventType === "" ? source.always : source.transitions.get(eventType);
+  return `${source.id} on ${eventType || "(always)"} #${candidates?.indexOf(transition)}`;
 }

@@ -157,8 +157,24 @@ export async function closedPort(): Promise<number> {
 }
 
 /** A TCP server that accepts connections and never answers. */
-export async function startSilentServer() {
-  const server = net.createServer((socket) => socket.on("error", () => {}));
+export function startSilentServer() {
+  return startMuteServer(() => {});
+}
+
+/**
+ * A TCP server that accepts connections, reads everything and never answers.
+ * Unlike startSilentServer (which never reads, so it never sees a client's
+ * FIN), it sees a connection end as soon as the client closes it.
+ */
+export function startBlackHoleServer() {
+  return startMuteServer((socket) => socket.resume());
+}
+
+async function startMuteServer(onConnection: (socket: net.Socket) => void) {
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});
+    onConnection(socket);
+  });
   const sockets = trackSockets(server);
   const port = await listen(server);
   return {

@@ -110,18 +110,27 @@ export function clients() {
       managers.add(socket.io);
       return socket;
     },
-    /** Disconnects everything; returns the Managers that are not closed afterwards. */
-    cleanup(): Manager[] {
+    /**
+     * Disconnects everything, and keeps track of it: for a test that closes its
+     * own server afterwards, while the file's cleanup() still checks every Manager.
+     */
+    disconnectAll(): void {
       for (const socket of sockets) socket.disconnect();
-      const open: Manager[] = [];
       for (const manager of managers) {
         // a Manager with no active socket (autoConnect alone) closes with its last socket
         if (manager.actor.getSnapshot().matches("active")) {
           manager.reconnection(false);
           manager.socket("/").disconnect();
         }
-        if (!manager.actor.getSnapshot().matches("closed") && !manager.actor.getSnapshot().matches("idle")) open.push(manager);
       }
+    },
+    /** Disconnects everything; returns the Managers that are not closed afterwards. */
+    cleanup(): Manager[] {
+      this.disconnectAll();
+      const open = [...managers].filter((manager) => {
+        const snapshot = manager.actor.getSnapshot();
+        return !snapshot.matches("closed") && !snapshot.matches("idle");
+      });
       sockets.clear();
       managers.clear();
       return open;
