@@ -23,6 +23,14 @@ async function connectedThroughProxy(opts: object = {}) {
   return socket;
 }
 
+/** Cuts the connection and refuses the next ones: resolves at the first reconnection attempt. */
+async function cutAndKeepRefusing(socket: Socket) {
+  proxy.refuse();
+  const reconnecting = waitFor(socket.io, "reconnect_attempt");
+  proxy.cut();
+  await reconnecting;
+}
+
 /** Cuts the connection with `held` emissions on the server, and waits for the reconnection. */
 async function cutAndReconnect(socket: Socket) {
   const reconnected = waitFor(socket, "connect");
@@ -136,10 +144,7 @@ describe("acks in flight when the connection is lost", () => {
 describe("acks buffered while disconnected", () => {
   it("keeps a plain ack whose packet is still in the send buffer, and calls it once answered after the reconnection", async () => {
     const socket = await connectedThroughProxy();
-    proxy.refuse();
-    const reconnecting = waitFor(socket.io, "reconnect_attempt");
-    proxy.cut();
-    await reconnecting;
+    await cutAndKeepRefusing(socket);
     const plain = calls();
     socket.emit("echo", "buffered", plain);
     proxy.refuse(false);
@@ -151,10 +156,7 @@ describe("acks buffered while disconnected", () => {
 
   it("sends a buffered emission with a timeout on reconnection, and calls back the answer, when in time", async () => {
     const socket = await connectedThroughProxy();
-    proxy.refuse();
-    const reconnecting = waitFor(socket.io, "reconnect_attempt");
-    proxy.cut();
-    await reconnecting;
+    await cutAndKeepRefusing(socket);
     const ack = calls();
     socket.timeout(10_000).emit("echo", "buffered", ack);
     proxy.refuse(false);
@@ -180,10 +182,7 @@ describe("acks buffered while disconnected", () => {
 
   it("never sends an emission that timed out in the send buffer during a reconnection (socket.io #4318)", async () => {
     const socket = await connectedThroughProxy();
-    proxy.refuse();
-    const reconnecting = waitFor(socket.io, "reconnect_attempt");
-    proxy.cut();
-    await reconnecting;
+    await cutAndKeepRefusing(socket);
     const ack = calls();
     socket.timeout(50).emit("echo", "timed out offline", ack);
     socket.emit("echo", "kept");
@@ -197,10 +196,7 @@ describe("acks buffered while disconnected", () => {
 
   it("does not end a buffered ack with a timeout when the reconnection attempt fails", async () => {
     const socket = await connectedThroughProxy();
-    proxy.refuse();
-    const reconnecting = waitFor(socket.io, "reconnect_attempt");
-    proxy.cut();
-    await reconnecting;
+    await cutAndKeepRefusing(socket);
     const ack = calls();
     socket.timeout(10_000).emit("echo", "waits", ack);
     await waitFor(socket.io, "reconnect_error");

@@ -6,10 +6,9 @@ import { Emitter } from "@socket.io/component-emitter";
 import { Server } from "socket.io";
 import * as socketIoParser from "socket.io-parser";
 import { describe, expect, it } from "vitest";
-import { startEchoServer } from "../support/servers.js";
 import { clients, fast, record, until, waitFor } from "../support/util.js";
 import { startScriptedServer, trapUncaught, type Peer } from "./socket-helpers.js";
-import { useClosers } from "../support/fixtures.js";
+import { usePerTestServers } from "../support/fixtures.js";
 
 type Packet = { type: number; nsp: string; id?: number; data?: any };
 
@@ -57,13 +56,9 @@ const dateParser = {
 };
 
 const c = clients();
-const closers = useClosers(c);
+const { closers, echoServer } = usePerTestServers(c);
 
-async function serverWith(parser: object) {
-  const server = await startEchoServer({ parser } as ConstructorParameters<typeof Server>[1]);
-  closers.push(() => server.close());
-  return server;
-}
+const serverWith = (parser: object) => echoServer({ parser } as ConstructorParameters<typeof Server>[1]);
 
 describe("a JSON parser of our own, on both sides", () => {
   it("carries the handshake, events both ways and acknowledgements", async () => {

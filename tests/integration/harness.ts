@@ -1,6 +1,6 @@
 // Observation helpers of the integration tests: what the real server saw
 // (engine connections, TCP connections, request URLs), a counting TCP relay,
-// a TLS server, spies on the host process, and the resources a Manager holds.
+// a TLS server, and the resources a Manager holds.
 import { createServer as createHttpsServer } from "node:https";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
@@ -112,24 +112,6 @@ export async function startTlsServer(options: Partial<ServerOptions> = {}) {
         io.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       });
-    },
-  };
-}
-
-/**
- * Records every uncaught exception and unhandled rejection of the host
- * process while installed: a transport failure must never produce one.
- */
-export function spyOnHostErrors() {
-  const errors: unknown[] = [];
-  const onError = (error: unknown) => errors.push(error);
-  process.on("uncaughtException", onError);
-  process.on("unhandledRejection", onError);
-  return {
-    errors,
-    dispose() {
-      process.off("uncaughtException", onError);
-      process.off("unhandledRejection", onError);
     },
   };
 }

@@ -26,6 +26,30 @@ function expectStopped(sockets: Socket[]) {
 }
 
 /**
+ * Runs `scenario` (which ends with its Socket done) against a server that never
+ * answers, then checks its Manager is stopped and nothing of it is left: with
+ * polling, only the `pendingHandshakes` requests engine.io-client cannot abort.
+ */
+async function expectNothingLeftOfSilentServerClient(
+  transports: string[],
+  pendingHandshakes: number,
+  scenario: (silent: Awaited<ReturnType<typeof startBlackHoleServer>>) => Promise<Socket>,
+) {
+  const silent = await startBlackHoleServer();
+  try {
+    const before = await settledResources();
+    const socket = await scenario(silent);
+    expectStopped([socket]);
+    if (transports[0] === "polling") return await expectOnlyPendingHandshakesLeft(before, [socket], pendingHandshakes);
+    await until(() => silent.connections === 0, "the silent server to see no TCP connection left");
+    await expectResourcesBackTo(before);
+  } finally {
+    c.disconnectAll();
+    await silent.close();
+  }
+}
+
+/**
  * The process's timers and TCP sockets once they stopped changing for 150 ms:
  * sockets and timers of earlier tests, of closing connections, and the short
  * timer vitest sets when a test starts have gone by then.
@@ -113,20 +137,12 @@ describe("after socket.disconnect()", () => {
   // with polling, the handshake request of an attempt in flight is a TCP connection of its own
   for (const transports of [["websocket"], ["polling"]]) {
     it(`nothing is left of a client disconnected while an attempt waits for a silent server (${transports.join(", ")})`, async () => {
-      const silent = await startBlackHoleServer();
-      try {
-        const before = await settledResources();
+      await expectNothingLeftOfSilentServerClient(transports, 1, async (silent) => {
         const socket = c.io(silent.url, { timeout: 60_000, transports });
         await until(() => silent.connections === 1, "the attempt's TCP connection");
         socket.disconnect();
-        expectStopped([socket]);
-        if (transports[0] === "polling") return await expectOnlyPendingHandshakesLeft(before, [socket], 1);
-        await until(() => silent.connections === 0, "the silent server to see no TCP connection left");
-        await expectResourcesBackTo(before);
-      } finally {
-        c.disconnectAll();
-        await silent.close();
-      }
+        return socket;
+      });
     });
   }
 });
@@ -158,19 +174,11 @@ describe("after reconnect_failed", () => {
 
   for (const transports of [["websocket"], ["polling"]]) {
     it(`nothing is left of a client whose attempts all timed out against a silent server (${transports.join(", ")})`, async () => {
-      const silent = await startBlackHoleServer();
-      try {
-        const before = await settledResources();
+      await expectNothingLeftOfSilentServerClient(transports, 3, async (silent) => {
         const socket = c.io(silent.url, { timeout: 30, reconnectionAttempts: 2, reconnectionDelay: 5, randomizationFactor: 0, transports });
         await waitFor(socket.io, "reconnect_failed");
-        expectStopped([socket]);
-        if (transports[0] === "polling") return await expectOnlyPendingHandshakesLeft(before, [socket], 3);
-        await until(() => silent.connections === 0, "the silent server to see no TCP connection left");
-        await expectResourcesBackTo(before);
-      } finally {
-        c.disconnectAll();
-        await silent.close();
-      }
+        return socket;
+      });
     });
   }
 });
@@ -189,20 +197,12 @@ describe("after a failed open with reconnection: false", () => {
 
   for (const transports of [["websocket"], ["polling"]]) {
     it(`nothing is left of a connect timeout (${transports.join(", ")})`, async () => {
-      const silent = await startBlackHoleServer();
-      try {
-        const before = await settledResources();
+      await expectNothingLeftOfSilentServerClient(transports, 1, async (silent) => {
         const socket = c.io(silent.url, { timeout: 30, reconnection: false, transports });
         const [error] = await waitFor<[Error]>(socket, "connect_error");
         expect(error.message).toBe("timeout");
-        expectStopped([socket]);
-        if (transports[0] === "polling") return await expectOnlyPendingHandshakesLeft(before, [socket], 1);
-        await until(() => silent.connections === 0, "the silent server to see no TCP connection left");
-        await expectResourcesBackTo(before);
-      } finally {
-        c.disconnectAll();
-        await silent.close();
-      }
+        return socket;
+      });
     });
   }
 

@@ -14,9 +14,9 @@ import {
   countEngineConnections,
   currentBackoffDelay,
   recordSequence,
-  spyOnHostErrors,
   startTcpCounter,
 } from "./harness.js";
+import { trapUncaught } from "./socket-helpers.js";
 
 const SEQUENCE = ["open", "close", "reconnect_attempt", "reconnect_error", "reconnect", "reconnect_failed"] as const;
 /** One TCP connection per attempt: the counts below are connections. */
@@ -306,15 +306,15 @@ describe("manager.reconnection(false) while reconnecting", () => {
 });
 
 describe("no exception escapes into the host process from transport failures (socket.io-client #1237, #1175)", () => {
-  let spy: ReturnType<typeof spyOnHostErrors>;
+  let trap: ReturnType<typeof trapUncaught>;
   beforeEach(() => {
-    spy = spyOnHostErrors();
+    trap = trapUncaught();
   });
   afterEach(async () => {
     // errors thrown from timers or promise jobs arrive a little later
     await sleep(50);
-    spy.dispose();
-    expect(spy.errors).toEqual([]);
+    await trap.restore();
+    expect(trap.errors).toEqual([]);
   });
 
   const quick = { reconnectionDelay: 5, reconnectionDelayMax: 5, randomizationFactor: 0, reconnectionAttempts: 3 };

@@ -3,19 +3,18 @@
 // missed broadcasts) comes back, and `socket.recovered` says so.
 import { expect, it } from "vitest";
 import type { Socket as ServerSocket } from "socket.io";
-import { startEchoServer, startProxy, startServer, type EchoServer, type Proxy } from "../support/servers.js";
+import { startServer } from "../support/servers.js";
 import { clients, fast, until, waitFor } from "../support/util.js";
-import { useClosers } from "../support/fixtures.js";
+import { usePerTestServers } from "../support/fixtures.js";
 
 const c = clients();
-const closers = useClosers(c);
+const { closers, echoServer, proxyTo } = usePerTestServers(c);
 
 async function setup(options: { recovery?: boolean } = {}) {
-  const server: EchoServer = await startEchoServer(
+  const server = await echoServer(
     options.recovery === false ? {} : { connectionStateRecovery: { maxDisconnectionDuration: 60_000, skipMiddlewares: true } },
   );
-  const proxy: Proxy = await startProxy(server.port);
-  closers.push(() => server.close(), () => proxy.close());
+  const proxy = await proxyTo(server);
   const serverSockets: ServerSocket[] = [];
   server.io.on("connection", (socket) => {
     serverSockets.push(socket);
@@ -113,36 +112,33 @@ it("without an offset to resume from (no broadcast received yet), the session is
   expect(socket.id).not.toBe(id);
 });
 
-it("after the client disconnects on purpose, connecting again starts a new session", async () => {
-  const { server, socket, timeline } = await setup();
-  server.io.emit("tick", 0);
-  await until(() => timeline.includes(0), "the first tick");
-  const id = socket.id;
-  socket.disconnect();
-  server.io.emit("tick", 1); // missed, and not to be replayed: the session ended
-  socket.connect();
-  await waitFor(socket, "connect");
-  expect(socket.recovered).toBe(false);
-  expect(socket.id).not.toBe(id);
-  expect(await socket.emitWithAck("echo", "sync")).toBe("sync");
-  expect(timeline.filter((entry) => typeof entry === "number")).toEqual([0]);
-});
-
-it("after the server disconnects the socket, connecting again starts a new session", async () => {
-  const { server, socket, timeline } = await setup();
-  server.io.emit("tick", 0);
-  await until(() => timeline.includes(0), "the first tick");
-  const id = socket.id;
-  socket.emit("disconnect-me");
-  await waitFor(socket, "disconnect");
-  server.io.emit("tick", 1);
-  socket.connect();
-  await waitFor(socket, "connect");
-  expect(socket.recovered).toBe(false);
-  expect(socket.id).not.toBe(id);
-  expect(await socket.emitWithAck("echo", "sync")).toBe("sync");
-  expect(timeline.filter((entry) => typeof entry === "number")).toEqual([0]);
-});
+const endedOnPurpose: Array<[string, (socket: Awaited<ReturnType<typeof setup>>["socket"]) => Promise<unknown> | void]> = [
+  ["the client disconnects on purpose", (socket) => void socket.disconnect()],
+  [
+    "the server disconnects the socket",
+    (socket) => {
+      const disconnected = waitFor(socket, "disconnect");
+      socket.emit("disconnect-me");
+      return disconnected;
+    },
+  ],
+];
+for (const [how, endSession] of endedOnPurpose) {
+  it(`after ${how}, connecting again starts a new session`, async () => {
+    const { server, socket, timeline } = await setup();
+    server.io.emit("tick", 0);
+    await until(() => timeline.includes(0), "the first tick");
+    const id = socket.id;
+    await endSession(socket);
+    server.io.emit("tick", 1); // missed, and not to be replayed: the session ended
+    socket.connect();
+    await waitFor(socket, "connect");
+    expect(socket.recovered).toBe(false);
+    expect(socket.id).not.toBe(id);
+    expect(await socket.emitWithAck("echo", "sync")).toBe("sync");
+    expect(timeline.filter((entry) => typeof entry === "number")).toEqual([0]);
+  });
+}
 
 it("against a server without connectionStateRecovery, a reconnection is never recovered", async () => {
   const setupResult = await setup({ recovery: false });
@@ -163,8 +159,7 @@ it("recovered goes back to false when a later session cannot be restored (the se
   const recovery = { connectionStateRecovery: { maxDisconnectionDuration: 60_000, skipMiddlewares: true } };
   const first = await startServer(recovery);
   const port = first.port;
-  const proxy = await startProxy(port);
-  closers.push(() => proxy.close());
+  const proxy = await proxyTo(first);
   const socket = c.io(proxy.url, { ...fast, transports: ["websocket"] });
   const ticks: number[] = [];
   socket.on("tick", (n: number) => ticks.push(n));

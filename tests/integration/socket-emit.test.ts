@@ -2,14 +2,14 @@
 // argument checks, buffering while disconnected, send(), the compress and
 // volatile flags, and the receive buffer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEchoServer, startProxy, type EchoServer, type Proxy } from "../support/servers.js";
+import { startEchoServer, type EchoServer } from "../support/servers.js";
 import { bytes, clients, fast, until, waitFor } from "../support/util.js";
 import { startScriptedServer } from "./socket-helpers.js";
-import { useClosers } from "../support/fixtures.js";
+import { usePerTestServers } from "../support/fixtures.js";
 
 let server: EchoServer;
 const c = clients();
-const closers = useClosers(c);
+const { closers, proxyTo } = usePerTestServers(c);
 beforeAll(async () => {
   server = await startEchoServer();
   server.io.on("connection", (socket) => {
@@ -20,12 +20,6 @@ beforeAll(async () => {
   });
 });
 afterAll(() => server.close());
-
-async function proxyTo(target: { port: number }): Promise<Proxy> {
-  const proxy = await startProxy(target.port);
-  closers.push(() => proxy.close());
-  return proxy;
-}
 
 /** A unique event name per test, so that the shared server's records do not mix. */
 let counter = 0;

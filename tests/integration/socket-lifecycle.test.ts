@@ -5,25 +5,13 @@ import { describe, expect, it } from "vitest";
 import type { Socket as ServerSocket } from "socket.io";
 import { Manager } from "../../src/index.js";
 import type { ExtendedError } from "../../src/socket.js";
-import { closedPort, startEchoServer, startProxy, startServer, type EchoServer, type Proxy } from "../support/servers.js";
+import { closedPort, startServer, type EchoServer } from "../support/servers.js";
 import { clients, fast, record, until, waitFor } from "../support/util.js";
 import { startScriptedServer, trapUncaught } from "./socket-helpers.js";
-import { useClosers } from "../support/fixtures.js";
+import { usePerTestServers } from "../support/fixtures.js";
 
 const c = clients();
-const closers = useClosers(c);
-
-async function echoServer(options: Parameters<typeof startEchoServer>[0] = {}): Promise<EchoServer> {
-  const server = await startEchoServer(options);
-  closers.push(() => server.close());
-  return server;
-}
-
-async function proxyTo(server: { port: number }): Promise<Proxy> {
-  const proxy = await startProxy(server.port);
-  closers.push(() => proxy.close());
-  return proxy;
-}
+const { closers, echoServer, proxyTo } = usePerTestServers(c);
 
 /** The server-side sockets of namespace "/", as they connect. */
 function serverConnections(server: EchoServer, nsp = "/"): ServerSocket[] {

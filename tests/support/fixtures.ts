@@ -1,7 +1,7 @@
 // The hooks most test files share: what a file starts, and the check after
 // each test that every client was disconnected and no Manager is left open.
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
-import { startEchoServer, type EchoServer } from "./servers.js";
+import { startEchoServer, startProxy, type EchoServer, type Proxy } from "./servers.js";
 import type { clients } from "./util.js";
 
 type Clients = ReturnType<typeof clients>;
@@ -24,16 +24,29 @@ export function useEchoServer(c: Clients, ready: (server: EchoServer) => void): 
 }
 
 /**
- * For servers and proxies started by each test: push their close() to the list
- * returned. After each test every client is disconnected, then the list is
- * closed (last first), and no Manager may be left open.
+ * For servers and proxies started by each test: echoServer() and proxyTo()
+ * start one, and what is pushed to `closers` is closed too. After each test
+ * every client is disconnected, then they are closed (last first), and no
+ * Manager may be left open.
  */
-export function useClosers(c: Clients): Array<() => Promise<void>> {
+export function usePerTestServers(c: Clients) {
   const closers: Array<() => Promise<void>> = [];
   afterEach(async () => {
     const open = c.cleanup();
     for (const close of closers.splice(0).reverse()) await close();
     expect(open).toEqual([]);
   });
-  return closers;
+  return {
+    closers,
+    async echoServer(options: Parameters<typeof startEchoServer>[0] = {}): Promise<EchoServer> {
+      const server = await startEchoServer(options);
+      closers.push(() => server.close());
+      return server;
+    },
+    async proxyTo(target: { port: number }): Promise<Proxy> {
+      const proxy = await startProxy(target.port);
+      closers.push(() => proxy.close());
+      return proxy;
+    },
+  };
 }

@@ -21,6 +21,16 @@ const childIds = (h: ConnectionHarness) => Object.keys(h.state().children).sort(
 const connectPacket = (nsp: string, sid = `sid${nsp}`) => ({ type: PacketType.CONNECT, nsp, data: { sid } });
 const sentPackets = (h: ConnectionHarness) => h.transport.runs.flatMap((run) => run.received.map((command) => command.packet));
 
+/** Namespaces /a and /b, both connecting, and the transport opened. */
+function openWithTwoNamespaces(h: ConnectionHarness) {
+  const a = h.createNamespace("/a");
+  const b = h.createNamespace("/b");
+  a.connect();
+  b.connect();
+  h.open();
+  return { a, b };
+}
+
 describe("starting", () => {
   it("with autoConnect, starts opening a transport at once", () => {
     const h = start();
@@ -531,11 +541,7 @@ describe("namespaces", () => {
 
   it("routes a handshake packet to its namespace only", () => {
     const h = start();
-    const a = h.createNamespace("/a");
-    const b = h.createNamespace("/b");
-    a.connect();
-    b.connect();
-    h.open();
+    const { a, b } = openWithTwoNamespaces(h);
     h.transport.current().send({ type: "transport.packet", packet: connectPacket("/b", "B1") });
     expect(b.ref.getSnapshot().hasTag("connected")).toBe(true);
     expect(b.ref.getSnapshot().context.id).toBe("B1");
@@ -564,11 +570,7 @@ describe("namespaces", () => {
 
   it("forwards namespace.send to the transport (the DISCONNECT of a namespace leaving)", () => {
     const h = start();
-    const a = h.createNamespace("/a");
-    const b = h.createNamespace("/b");
-    a.connect();
-    b.connect();
-    h.open();
+    const { a, b } = openWithTwoNamespaces(h);
     h.transport.current().send({ type: "transport.packet", packet: connectPacket("/a") });
     a.disconnect();
     expect(sentPackets(h)).toEqual([
@@ -581,11 +583,7 @@ describe("namespaces", () => {
 
   it("keeps the connection while another namespace is active; the last one leaving closes it (forced close)", () => {
     const h = start();
-    const a = h.createNamespace("/a");
-    const b = h.createNamespace("/b");
-    a.connect();
-    b.connect();
-    h.open();
+    const { a, b } = openWithTwoNamespaces(h);
     a.disconnect();
     expect(h.state().context.activeNamespaces).toEqual(["/b"]);
     expect(h.state().matches({ active: { connecting: "open" } })).toBe(true);
@@ -673,11 +671,7 @@ describe("namespaces", () => {
 
   it("an error on the open connection reaches a namespace still handshaking as connect_error, not a connected one", () => {
     const h = start();
-    const a = h.createNamespace("/a");
-    const b = h.createNamespace("/b");
-    a.connect();
-    b.connect();
-    h.open();
+    const { a, b } = openWithTwoNamespaces(h);
     h.transport.current().send({ type: "transport.packet", packet: connectPacket("/a") });
     h.fail("write error");
     expect(a.events).toEqual([{ type: "inactive" }, { type: "connect" }]);
