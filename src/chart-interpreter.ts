@@ -216,13 +216,14 @@ export function compileChart<R extends ChartRecord, E extends EventObject>(
     throw new Error("chart interpreter: eventless transitions do not settle");
   };
 
+  const initialEntries: StateInfo[] = [];
+  for (let n = root.initial; n; n = n.initial) initialEntries.push(n);
+
   return {
     states,
     start(record, event) {
-      const entries: StateInfo[] = [];
-      for (let n = root.initial; n; n = n.initial) entries.push(n);
-      record.state = entries[entries.length - 1]!;
-      for (const node of entries) enter(record, node, event);
+      record.state = initialEntries[initialEntries.length - 1]!;
+      for (let i = 0; i < initialEntries.length; i++) enter(record, initialEntries[i]!, event);
       settle(record, event);
     },
     send(record, event) {

@@ -88,6 +88,7 @@ export class Manager<
   readonly #actor: ConnectionActor;
   /** The Socket of each namespace: where the data plane delivers packets. */
   readonly #sockets: Record<string, Socket | undefined> = Object.create(null);
+  #checkEncoder: { encode(packet: Packet): unknown[] } | undefined;
 
   constructor(opts: Partial<ManagerOptions>);
   constructor(uri?: string, opts?: Partial<ManagerOptions>);
@@ -273,9 +274,9 @@ export class Manager<
     return this.#actor.getSnapshot().context.transport;
   }
 
-  /** @internal The parser, to check offline emissions can be encoded. */
-  _parser(): Parser {
-    return this.#actor.getSnapshot().context.parser;
+  /** @internal An encoder of the parser, to check that offline emissions can be encoded (made once). */
+  _checkEncoder(): { encode(packet: Packet): unknown[] } {
+    return (this.#checkEncoder ??= new (this.#actor.getSnapshot().context.parser.Encoder)());
   }
 
   get #settings(): ConnectionSettings {

@@ -362,9 +362,8 @@ export class Socket<
 
   /** A packet that would fail to encode later (offline) fails now, at the emit() that made it. */
   #checkEncodable(packet: Packet) {
-    const Encoder = this.io._parser().Encoder;
     try {
-      new Encoder().encode(packet);
+      this.io._checkEncoder().encode(packet);
     } catch (error) {
       throw new TypeError(`socket.emit(): cannot encode the arguments of "${String(packet.data[0])}": ${(error as Error).message}`, {
         cause: error,
