@@ -1,12 +1,18 @@
 // engine.io-client behind the connection machine's transport interface.
 // One actor per connection attempt: it creates the engine, reports what the
-// engine does as events, and closes the engine when the machine leaves the
-// state that invoked it. Every listener is removed before the engine is
-// closed, so nothing reaches the machine after it moved on.
+// engine does as events (each one a turn: src/dispatch.ts), and closes the
+// engine when the machine leaves the state that invoked it. Every listener is
+// removed when it stops, so nothing reaches the machine after it moved on.
+// What touches the engine (create, write, close) can call user code (engine
+// listeners, a custom parser), so it runs once the actors are idle, after the
+// listeners of the same turn: a `reconnect_attempt` listener that stops the
+// loop stops the actor first, and no engine is made (the official client
+// checks for that too).
 import { Socket as Engine, type SocketOptions as EngineOptions } from "engine.io-client";
 import { PacketType } from "socket.io-parser";
 import { fromCallback } from "xstate";
 import type { Packet, Transport, TransportCommand, TransportEvent, TransportInput } from "../machines/transport.js";
+import { afterTurn, turn } from "../src/dispatch.js";
 import { reportError } from "../src/report-error.js";
 
 /** The handshake packets: the namespace machines handle them; EVENT and ACK packets take the data plane. */
@@ -47,6 +53,8 @@ const toError = (value: unknown): Error => (value instanceof Error ? value : new
 class EngineTransport implements Transport {
   readonly engine: Engine;
   readonly #encoder: { encode(packet: Packet): unknown[] };
+  /** Set when the engine closed or the machine let it go. */
+  closed = false;
 
   constructor(engine: Engine, encoder: { encode(packet: Packet): unknown[] }) {
     this.engine = engine;
@@ -80,16 +88,13 @@ class EngineTransport implements Transport {
 
 export const engineTransport = fromCallback<TransportCommand, TransportInput, TransportEvent>(
   ({ input, sendBack, receive }) => {
-    // a copy: engine.io-client writes into its options, and they are read again on every attempt
-    const engine = new Engine(input.uri, { ...input.engineOptions } as Partial<EngineOptions>);
-    const encoder = new input.parser.Encoder();
-    const decoder = new input.parser.Decoder();
-    let closed = false;
-
-    const transport = new EngineTransport(engine, encoder);
+    let transport: EngineTransport | undefined;
+    let decoder: InstanceType<TransportInput["parser"]["Decoder"]> | undefined;
+    let stopped = false;
+    const report = (event: TransportEvent) => turn(() => sendBack(event));
 
     const onDecoded = (packet: unknown) => {
-      if (closed) return;
+      if (transport!.closed) return;
       if (!isWellFormed(packet)) {
         fail(new Error("invalid packet"));
         return;
@@ -100,53 +105,68 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
         // the data plane reports its listeners' errors itself; anything else is ours, never the host's
         reportError(error);
       }
-      if (isHandshakePacket(packet.type)) sendBack({ type: "transport.packet", packet });
+      if (isHandshakePacket(packet.type)) report({ type: "transport.packet", packet });
     };
     const onData = (data: unknown) => {
-      if (closed) return;
+      if (transport!.closed) return;
       try {
-        decoder.add(data);
+        decoder!.add(data);
       } catch (error) {
         fail(toError(error));
       }
     };
-    const onOpen = () => sendBack({ type: "transport.opened" });
-    const onError = (error: unknown) => sendBack({ type: "transport.error", error: toError(error) });
+    const onOpen = () => report({ type: "transport.opened" });
+    const onError = (error: unknown) => report({ type: "transport.error", error: toError(error) });
     const onClose = (reason: string, description?: Error | { description: string; context?: unknown }) => {
-      if (closed) return;
-      closed = true;
-      sendBack({ type: "transport.closed", reason, description });
+      if (transport!.closed) return;
+      transport!.closed = true;
+      report({ type: "transport.closed", reason, description });
     };
     const fail = (error: Error) => onClose("parse error", error);
-    const onPing = () => sendBack({ type: "transport.ping" });
+    const onPing = () => report({ type: "transport.ping" });
 
-    engine.on("open", onOpen);
-    engine.on("error", onError);
-    engine.on("close", onClose);
-    engine.on("ping", onPing);
-    engine.on("data", onData);
-    decoder.on("decoded", onDecoded);
-    sendBack({ type: "transport.created", transport });
+    afterTurn(() => {
+      if (stopped) return;
+      // a copy: engine.io-client writes into its options, and they are read again on every attempt
+      const engine = new Engine(input.uri, { ...input.engineOptions } as Partial<EngineOptions>);
+      transport = new EngineTransport(engine, new input.parser.Encoder());
+      decoder = new input.parser.Decoder();
+      engine.on("open", onOpen);
+      engine.on("error", onError);
+      engine.on("close", onClose);
+      engine.on("ping", onPing);
+      engine.on("data", onData);
+      decoder.on("decoded", onDecoded);
+      report({ type: "transport.created", transport });
+    });
 
+    // writing and closing call user code (engine listeners, a custom encoder): once the actors are idle
     receive((command) => {
-      if (command.type !== "transport.send" || closed) return;
-      try {
-        transport.send(command.packet);
-      } catch (error) {
-        reportError(error);
-      }
+      const target = transport;
+      if (command.type !== "transport.send" || !target || target.closed) return;
+      // written before the close of the same turn, if any: a DISCONNECT leaves before the engine closes
+      afterTurn(() => {
+        try {
+          target.send(command.packet);
+        } catch (error) {
+          report({ type: "transport.unsendable", packet: command.packet, error: toError(error) });
+        }
+      });
     });
 
     return () => {
-      closed = true;
+      stopped = true;
+      if (!transport) return;
+      const { engine } = transport;
+      transport.closed = true;
       engine.off("open", onOpen);
       engine.off("error", onError);
       engine.off("close", onClose);
       engine.off("ping", onPing);
       engine.off("data", onData);
-      decoder.off?.("decoded", onDecoded);
-      decoder.destroy();
-      engine.close();
+      decoder!.off?.("decoded", onDecoded);
+      decoder!.destroy();
+      afterTurn(() => engine.close());
     };
   },
 );

@@ -18,7 +18,7 @@ export interface TransitionLoggerOptions {
   events?: boolean;
 }
 
-/** A state value as a dotted path: { active: { connecting: "open" } } -> "active.connecting.open". */
+/** A state value as a dotted path: { active: { engine: "open" } } -> "active.engine.open". */
 export function formatStateValue(value: unknown): string {
   if (typeof value === "string") return value;
   if (typeof value !== "object" || value === null) return String(value);
@@ -42,7 +42,7 @@ export function actorName(actor: AnyActorRef): string {
  * machine of the Manager, with the event that caused it, in the order the
  * transitions happen (transient states included):
  *
- *     connection                   active.connecting.opening -> active.connecting.open  on transport.opened
+ *     connection                   active.engine.opening -> active.engine.open  on transport.opened
  */
 export function transitionLogger(options: TransitionLoggerOptions = {}): (event: InspectionEvent) => void {
   const log = options.log ?? ((line: string) => console.log(line));

@@ -1,7 +1,8 @@
 // The Manager: one low-level connection at a time, opened, lost, and
-// reconnected with backoff. It owns the transport actor (invoked while
-// connecting or open, so at most one engine exists), the backoff actor (invoked
-// while waiting between attempts) and the namespace actors (one per Socket).
+// reconnected with backoff. It owns the transport actor (invoked in `engine`,
+// from the engine's creation to its close, so at most one engine exists), the
+// backoff actor (invoked while waiting between attempts) and the namespace
+// actors (one per Socket).
 import {
   assertEvent,
   assign,
@@ -75,9 +76,7 @@ export type ConnectionEvent =
   | { type: "api.close" }
   | { type: "api.configure"; settings: Partial<ConnectionSettings> }
   /** Spawns the namespace actor of a Socket; `listener` receives its emitted events from the start. */
-  | { type: "api.createNamespace"; input: NamespaceInput; listener?: (event: NamespaceEmitted) => void }
-  /** An event for a namespace actor that may not exist yet (sent while this actor was busy spawning it). */
-  | { type: "api.forwardToNamespace"; nsp: string; event: NamespaceEvent };
+  | { type: "api.createNamespace"; input: NamespaceInput; listener?: (event: NamespaceEmitted) => void };
 
 /** The Manager events, emitted for the facade. */
 export type ConnectionEmitted =
@@ -122,11 +121,17 @@ const backoffSettingsOf = ({ reconnectionDelay, reconnectionDelayMax, randomizat
   reconnectionAttempts,
 });
 
-/** Between attempts (waiting, attemptDue), turning reconnection off ends the loop; other settings apply to the next attempt. */
-const betweenAttemptsConfigure = [
-  { guard: "reconnectionDisabled", target: "#connection.closed", actions: ["applySettings", "announceAbandoned"] },
-  { actions: "applySettings" },
-] as const;
+/**
+ * Once an engine exists, closing the Manager or losing its last namespace closes it:
+ * "forced close", like the official client, and the namespaces handshake again if it reopens.
+ */
+const engineClosedByClient = {
+  "api.close": { target: "#connection.closed", actions: ["emitForcedClose", "announceForcedClose"] },
+  "namespace.deactivated": [
+    { guard: "wasLastActiveNamespace", target: "#connection.closed", actions: ["removeActiveNamespace", "emitForcedClose"] },
+    { actions: "removeActiveNamespace" },
+  ],
+} as const;
 
 export const connectionMachine = setup({
   types: {
@@ -141,7 +146,6 @@ export const connectionMachine = setup({
     namespace: namespaceMachine,
   },
   delays: {
-    listenersTurn: 0,
     // `timeout: false` waits forever; the clock never fires an infinite delay
     connectTimeout: ({ context }) => (context.settings.timeout === false ? Infinity : context.settings.timeout),
   },
@@ -150,6 +154,9 @@ export const connectionMachine = setup({
     reconnectionEnabled: ({ context }) => context.settings.reconnection,
     canReconnect: ({ context }) => canReconnect(context),
     reconnectionDisabled: ({ event }) => event.type === "api.configure" && event.settings.reconnection === false,
+    // a reconnection attempt (not a first open) whose engine does not exist yet
+    abandonsReconnection: ({ context, event }) =>
+      event.type === "api.configure" && event.settings.reconnection === false && context.attempt > 0,
     backoffExhausted: ({ event }) => event.type === "xstate.done.actor.backoff" && event.output.exhausted,
     wasLastActiveNamespace: ({ context, event }) =>
       event.type === "namespace.deactivated" &&
@@ -166,11 +173,6 @@ export const connectionMachine = setup({
       // before the actor starts, so that the facade misses none of its events
       if (event.listener) ref.on("*", event.listener);
       return {};
-    }),
-    forwardToNamespace: enqueueActions(({ event, enqueue, self }) => {
-      assertEvent(event, "api.forwardToNamespace");
-      const target = namespaceOf(self, event.nsp);
-      if (target) enqueue.sendTo(target, event.event);
     }),
     addActiveNamespace: assign(({ context, event }) => {
       assertEvent(event, "namespace.activated");
@@ -193,6 +195,15 @@ export const connectionMachine = setup({
     sendPacket: sendTo("transport", ({ event }): TransportCommand => {
       assertEvent(event, "namespace.send");
       return { type: "transport.send", packet: event.packet };
+    }),
+    // a packet the parser cannot encode: only a CONNECT can (its `auth`), and its namespace is told
+    reportUnsendable: enqueueActions(({ event, enqueue, self }) => {
+      assertEvent(event, "transport.unsendable");
+      const target = namespaceOf(self, event.packet.nsp);
+      const error = new TypeError(`the CONNECT packet of "${event.packet.nsp}" cannot be encoded (check \`auth\`): ${event.error.message}`, {
+        cause: event.error,
+      });
+      if (target) enqueue.sendTo(target, { type: "connection.unsendable", error } satisfies ConnectionNotice);
     }),
     routeServerPacket: enqueueActions(({ event, enqueue, self }) => {
       assertEvent(event, "transport.packet");
@@ -286,7 +297,6 @@ export const connectionMachine = setup({
   initial: "idle",
   on: {
     "api.createNamespace": { actions: "createNamespace" },
-    "api.forwardToNamespace": { actions: "forwardToNamespace" },
     "api.configure": { actions: "applySettings" },
     "namespace.activated": { actions: "addActiveNamespace" },
     "namespace.deactivated": { actions: "removeActiveNamespace" },
@@ -300,7 +310,7 @@ export const connectionMachine = setup({
       },
     },
     active: {
-      initial: "connecting",
+      initial: "engine",
       on: {
         "api.close": { target: "closed" },
         "namespace.deactivated": [
@@ -309,7 +319,8 @@ export const connectionMachine = setup({
         ],
       },
       states: {
-        connecting: {
+        // one engine, from its creation to its close: the transport actor lives as long as this state
+        engine: {
           invoke: {
             src: "transport",
             id: "transport",
@@ -320,17 +331,23 @@ export const connectionMachine = setup({
               deliver: context.deliver,
             }),
           },
-          initial: "opening",
+          initial: "creating",
           on: {
-            "transport.created": { actions: "keepTransport" },
             "namespace.send": { actions: "sendPacket" },
-            "api.close": { target: "#connection.closed", actions: ["emitForcedClose", "announceForcedClose"] },
-            "namespace.deactivated": [
-              { guard: "wasLastActiveNamespace", target: "#connection.closed", actions: ["removeActiveNamespace", "emitForcedClose"] },
-              { actions: "removeActiveNamespace" },
-            ],
+            "transport.unsendable": { actions: "reportUnsendable" },
           },
           states: {
+            // the transport creates its engine once the listeners of this step ran: a
+            // reconnect_attempt listener can still stop the attempt, and no engine is made
+            creating: {
+              on: {
+                "transport.created": { target: "opening", actions: "keepTransport" },
+                "api.configure": [
+                  { guard: "abandonsReconnection", target: "#connection.closed", actions: ["applySettings", "announceAbandoned"] },
+                  { actions: "applySettings" },
+                ],
+              },
+            },
             opening: {
               after: {
                 connectTimeout: { target: "#connection.active.attemptFailed", actions: "recordTimeout" },
@@ -339,6 +356,7 @@ export const connectionMachine = setup({
                 "transport.opened": { target: "open" },
                 "transport.error": { target: "#connection.active.attemptFailed", actions: "recordError" },
                 "transport.closed": { target: "#connection.active.attemptFailed", actions: "recordError" },
+                ...engineClosedByClient,
               },
             },
             open: {
@@ -357,6 +375,7 @@ export const connectionMachine = setup({
                   { target: "#connection.closed", actions: ["emitClose", "announceClose"] },
                 ],
                 "namespace.activated": { actions: ["addActiveNamespace", "greetNamespace"] },
+                ...engineClosedByClient,
               },
             },
           },
@@ -377,22 +396,17 @@ export const connectionMachine = setup({
             input: ({ context }) => ({ attempt: context.attempt + 1, settings: backoffSettingsOf(context.settings) }),
             onDone: [
               { guard: "backoffExhausted", target: "#connection.closed", actions: ["announceAbandoned", "emitReconnectFailed"] },
-              { target: "attemptDue", actions: "countAttempt" },
+              { target: "engine", actions: ["countAttempt", "emitReconnectAttempt"] },
             ],
           },
           on: {
             // an explicit open() does not wait for the backoff: the next attempt starts now
-            "api.open": { target: "attemptDue", actions: "countNextAttempt" },
-            "api.configure": betweenAttemptsConfigure,
-          },
-        },
-        // reconnect_attempt listeners get a turn to stop the loop (disconnect(), reconnection(false))
-        // before an engine exists: the official client checks for that too
-        attemptDue: {
-          entry: "emitReconnectAttempt",
-          after: { listenersTurn: { target: "connecting" } },
-          on: {
-            "api.configure": betweenAttemptsConfigure,
+            "api.open": { target: "engine", actions: ["countNextAttempt", "emitReconnectAttempt"] },
+            // turning reconnection off ends the loop; other settings apply to the next attempt
+            "api.configure": [
+              { guard: "reconnectionDisabled", target: "#connection.closed", actions: ["applySettings", "announceAbandoned"] },
+              { actions: "applySettings" },
+            ],
           },
         },
       },

@@ -51,7 +51,9 @@ export type ConnectionNotice =
   | { type: "connection.error"; error: Error }
   | { type: "connection.closed"; reason: string; description?: DisconnectDescription; willReconnect: boolean }
   /** The Manager stopped trying (reconnect_failed, or reconnection turned off). */
-  | { type: "connection.abandoned" };
+  | { type: "connection.abandoned" }
+  /** The CONNECT packet could not be encoded (its `auth`): it was not sent. */
+  | { type: "connection.unsendable"; error: Error };
 
 /** What the server said to this namespace (handshake packets, routed by the connection machine). */
 export type ServerNotice =
@@ -113,25 +115,53 @@ const PROTOCOL_MISMATCH =
 const isPayload = (data: unknown): data is object | undefined =>
   data === undefined || data === null || Object.prototype.toString.call(data) === "[object Object]";
 
+/** How an auth resolver runs: the user's call, and the answer to the machine. */
+export interface AuthScheduling {
+  /** Runs the call of the `auth` function (at once by default). */
+  call?: (step: () => void) => void;
+  /** Runs the report of its answer (at once by default). */
+  answer?: (step: () => void) => void;
+}
+
+const now = (step: () => void) => step();
+
 /**
  * Calls the `auth` function (or takes the `auth` object) for one handshake
  * attempt. A function is called again on every attempt, so that fresh
- * credentials are used after an outage (socket.io #1409).
+ * credentials are used after an outage (socket.io #1409). One that throws, or
+ * calls back with something else than an object, rejects the attempt.
+ * The facade calls the function once its actors are idle (src/dispatch.ts).
  */
-export const resolveAuth = fromCallback<NamespaceEvent, { auth: AuthOption | undefined }>(({ input, sendBack }) => {
-  let settled = false;
-  const settle = (data: unknown) => {
-    if (settled) return;
-    settled = true;
-    if (isPayload(data)) sendBack({ type: "auth.resolved", data: data ?? undefined });
-    else sendBack({ type: "auth.rejected", error: new TypeError("auth must be an object, or a function that calls back with an object") });
-  };
-  if (typeof input.auth === "function") input.auth(settle);
-  else settle(input.auth);
-  return () => {
-    settled = true; // a callback arriving after the attempt ended is ignored
-  };
-});
+export function authResolver({ call = now, answer = now }: AuthScheduling = {}) {
+  return fromCallback<NamespaceEvent, { auth: AuthOption | undefined }>(({ input, sendBack }) => {
+    let settled = false;
+    const settle = (event: NamespaceEvent) => {
+      if (settled) return;
+      settled = true;
+      answer(() => sendBack(event));
+    };
+    const resolve = (data: unknown) =>
+      settle(
+        isPayload(data)
+          ? { type: "auth.resolved", data: data ?? undefined }
+          : { type: "auth.rejected", error: new TypeError("auth must be an object, or a function that calls back with an object") },
+      );
+    call(() => {
+      if (settled) return;
+      if (typeof input.auth !== "function") return resolve(input.auth);
+      try {
+        input.auth(resolve);
+      } catch (error) {
+        settle({ type: "auth.rejected", error: toError(error) });
+      }
+    });
+    return () => {
+      settled = true; // a callback arriving after the attempt ended is ignored
+    };
+  });
+}
+
+export const resolveAuth = authResolver();
 
 export const namespaceMachine = setup({
   types: {
@@ -172,13 +202,9 @@ export const namespaceMachine = setup({
     emitConnect: emit({ type: "connect" }),
     emitInactive: emit({ type: "inactive" }),
     emitConnectError: emit(({ event }): NamespaceEmitted => {
-      assertEvent(event, ["connection.failed", "connection.error", "server.connectError", "auth.rejected"]);
+      assertEvent(event, ["connection.failed", "connection.error", "connection.unsendable", "server.connectError", "auth.rejected"]);
       return { type: "connect_error", error: event.error };
     }),
-    emitAuthFailure: emit(({ event }): NamespaceEmitted => ({
-      type: "connect_error",
-      error: toError((event as { error?: unknown }).error),
-    })),
     emitProtocolMismatch: emit({ type: "connect_error", error: new Error(PROTOCOL_MISMATCH) }),
     emitLostConnection: emit(({ event }): NamespaceEmitted => {
       assertEvent(event, "connection.closed");
@@ -236,6 +262,8 @@ export const namespaceMachine = setup({
               { target: "#namespace.inactive", actions: "emitProtocolMismatch" },
             ],
             "server.connectError": { target: "#namespace.inactive", actions: "emitConnectError" },
+            // retrying would send the same payload: the Socket stops, as when `auth` calls back with a non-object
+            "connection.unsendable": { target: "#namespace.inactive", actions: "emitConnectError" },
           },
           states: {
             // an auth object needs no actor: only a function is called (and waited for)
@@ -249,7 +277,6 @@ export const namespaceMachine = setup({
               invoke: {
                 src: "resolveAuth",
                 input: ({ context }) => ({ auth: context.auth }),
-                onError: { target: "#namespace.inactive", actions: "emitAuthFailure" },
               },
               on: {
                 "auth.resolved": { target: "awaitingServer", actions: "sendConnectPacket" },

@@ -29,6 +29,8 @@ export interface Transport {
   readonly writable: boolean;
   /** True when the server missed its heartbeat: the connection is dead but not closed yet. */
   isStale(): boolean;
+  /** True once this connection closed, or the machine let it go: nothing written to it would arrive. */
+  readonly closed: boolean;
 }
 
 export interface TransportInput {
@@ -47,6 +49,8 @@ export type TransportEvent =
   | { type: "transport.error"; error: Error }
   | { type: "transport.closed"; reason: string; description?: DisconnectDescription }
   | { type: "transport.ping" }
+  /** A packet the parser could not encode (a CONNECT whose `auth` holds a BigInt or a cycle): nothing was written. */
+  | { type: "transport.unsendable"; packet: Packet; error: Error }
   /** A namespace handshake packet (CONNECT, CONNECT_ERROR, DISCONNECT) for the namespace machines. */
   | { type: "transport.packet"; packet: Packet };
 

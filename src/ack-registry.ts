@@ -12,7 +12,7 @@ import {
   type AckData,
   type AckEvent,
 } from "../machines/ack.machine.js";
-import { timerDelay } from "../adapters/clock.js";
+import { startTimer, timerDelay, type Timers } from "../adapters/clock.js";
 import { compileChart, type ChartRecord, type CompiledChart, type StateInfo } from "./chart-interpreter.js";
 import { reportError } from "./report-error.js";
 
@@ -22,6 +22,8 @@ export type AckCallback = (...args: unknown[]) => void;
 export interface AckHost {
   /** Sends a queued emission now (retries mode); `retry` when it was sent before. */
   transmit(packet: Packet, retry: boolean): void;
+  /** A new ack id of the Socket (each re-send has its own, like the official client's). */
+  nextId(): number;
   /** Removes a never-sent packet from the send buffer. */
   discardUnsent(id: number): void;
   /** Whether the Socket is connected, so that the head of the queue may be sent. */
@@ -39,8 +41,20 @@ export interface AckRequest {
   packet: Packet | undefined;
 }
 
+/** One emission of the retries queue, as the official client's `_queue` shows it. */
+export interface QueuedEmission {
+  id: number;
+  tryCount: number;
+  /** Sent, and waiting for its ack. */
+  pending: boolean;
+  /** The event name, then the arguments. */
+  args: unknown[];
+}
+
 interface PendingAck extends ChartRecord, AckData {
   owner: AckRegistry;
+  /** The ids of its re-sends (retries mode): an answer to any copy settles it. */
+  resentIds: number[] | undefined;
   callback: AckCallback | undefined;
   packet: Packet | undefined;
 }
@@ -85,7 +99,12 @@ const chart: CompiledChart<PendingAck, InternalEvent> = compileChart<PendingAck,
       record.tries++;
     },
     transmit: (record) => {
-      if (record.packet) record.owner.host.transmit(record.packet, record.tries > 1);
+      const { packet, owner } = record;
+      if (!packet) return;
+      if (record.tries === 1) return owner.host.transmit(packet, false);
+      const id = owner.host.nextId();
+      owner.alias(record, id);
+      owner.host.transmit({ ...packet, id }, true);
     },
     discardUnsentPacket: (record) => record.owner.host.discardUnsent(record.id),
     deliverResponse: (record, event) => {
@@ -98,16 +117,15 @@ const chart: CompiledChart<PendingAck, InternalEvent> = compileChart<PendingAck,
       call(record, [new Error(event.type === CONNECTION_LOST.type ? ACK_DISCONNECTED_MESSAGE : ACK_TIMEOUT_MESSAGE)]),
   },
   setTimer(record, ms, eventType) {
-    const handle = setTimeout(fireTimer, timerDelay(ms), record, eventType);
-    if (record.owner.unrefTimers) (handle as { unref?: () => void }).unref?.();
-    return handle;
+    return startTimer(record.owner.timers, timerDelay(ms), fireTimer, record, eventType);
   },
-  clearTimer(handle) {
-    clearTimeout(handle as ReturnType<typeof setTimeout>);
+  clearTimer(handle, record) {
+    record.owner.timers.clearTimeoutFn(handle as ReturnType<typeof setTimeout>);
   },
 });
 
 const BUFFERED: StateInfo = chart.states.get("ack.pending.buffered")!;
+const IN_FLIGHT: StateInfo = chart.states.get("ack.inFlight")!;
 
 function newRecord(owner: AckRegistry, request: AckRequest, state: StateInfo): PendingAck {
   return {
@@ -120,6 +138,7 @@ function newRecord(owner: AckRegistry, request: AckRequest, state: StateInfo): P
     expectsError: request.expectsError,
     transmitted: request.transmitted,
     tries: 0,
+    resentIds: undefined,
     callback: request.callback,
     packet: request.packet,
   };
@@ -137,6 +156,7 @@ function plainRecord(owner: AckRegistry, id: number, callback: AckCallback, stat
     expectsError: false,
     transmitted: true,
     tries: 0,
+    resentIds: undefined,
     callback,
     packet: undefined,
   };
@@ -166,17 +186,20 @@ const RESTING_EVENTS: ReadonlySet<string> = (() => {
 
 export class AckRegistry {
   readonly host: AckHost;
-  readonly unrefTimers: boolean;
+  /** The Manager's timers (they follow `useNativeTimers` and `autoUnref`). */
+  readonly timers: Timers;
   readonly #pending = new Map<number, PendingAck>();
+  /** Retries mode: the ids of re-sends, to the ack they belong to. */
+  readonly #resent = new Map<number, PendingAck>();
   /** Plain acks resting in PLAIN_RESTING: their callbacks by id (integer keys: array-like storage). */
   readonly #resting: Record<number, AckCallback | undefined> = Object.create(null);
   #restingCount = 0;
   /** Retries mode: emissions in order; the head is the one in flight. */
   readonly #queue: PendingAck[] = [];
 
-  constructor(host: AckHost, { unrefTimers = false } = {}) {
+  constructor(host: AckHost, timers: Timers) {
     this.host = host;
-    this.unrefTimers = unrefTimers;
+    this.timers = timers;
   }
 
   /** Acknowledgements not yet ended. */
@@ -204,15 +227,18 @@ export class AckRegistry {
   /** The server acknowledged packet `id`. Unknown ids (late, duplicate, hostile) are ignored. */
   settle(id: number, args: unknown[]): void {
     const event = { type: "ack.received", args };
-    const record = this.#pending.get(id);
+    const record = this.#pending.get(id) ?? this.#resent.get(id);
     if (record) this.dispatch(record, event);
     else this.#dispatchResting(id, event);
   }
 
-  /** The buffered packet `id` left with the send buffer (a resting ack had left already). */
-  sent(id: number): void {
-    const record = this.#pending.get(id);
-    if (record) this.dispatch(record, PACKET_SENT);
+  /**
+   * The send buffer was flushed: every ack still buffered left it, sent, or
+   * taken out by the user (`socket.sendBuffer = []`), like the official
+   * client's, which then waits for an answer or the next disconnection.
+   */
+  bufferFlushed(): void {
+    for (const record of [...this.#pending.values()]) if (record.state === BUFFERED) this.dispatch(record, PACKET_SENT);
   }
 
   /** The Socket connected: the head of the retries queue may go. */
@@ -229,6 +255,12 @@ export class AckRegistry {
   /** The Socket stopped trying to connect: what waits for an error gets one. */
   socketInactive(): void {
     this.#broadcast(SOCKET_INACTIVE);
+  }
+
+  /** @internal `id` (a re-send's) settles `record` too */
+  alias(record: PendingAck, id: number): void {
+    (record.resentIds ??= []).push(id);
+    this.#resent.set(id, record);
   }
 
   /** @internal the chart's entry point for every event of a record */
@@ -258,12 +290,20 @@ export class AckRegistry {
   #afterStep(record: PendingAck) {
     if (!chart.isDone(record)) return;
     this.#pending.delete(record.id);
+    if (record.resentIds) for (const id of record.resentIds) this.#resent.delete(id);
     if (record.retries === undefined) return;
     const wasHead = this.#queue[0] === record;
     const index = this.#queue.indexOf(record);
     if (index !== -1) this.#queue.splice(index, 1);
     const next = this.#queue[0];
     if (wasHead && next && this.host.isConnected()) this.dispatch(next, QUEUE_TURN);
+  }
+
+  /** Retries mode: the emissions not ended yet, in order, shaped like the official client's private `_queue`. */
+  queued(): QueuedEmission[] {
+    return this.#queue
+      .filter((record) => !chart.isDone(record))
+      .map((record) => ({ id: record.id, tryCount: record.tries, pending: record.state === IN_FLIGHT, args: record.packet!.data as unknown[] }));
   }
 
   toJSON() {

@@ -23,7 +23,7 @@ export interface Implementations<R, E extends EventObject> {
   delays: Record<string, (record: R) => number>;
   /** Arms a timer that calls `fire(record, eventType)`; returns its handle. */
   setTimer(record: R, ms: number, eventType: string): unknown;
-  clearTimer(handle: unknown): void;
+  clearTimer(handle: unknown, record: R): void;
 }
 
 export interface StateInfo {
@@ -181,7 +181,7 @@ export function compileChart<R extends ChartRecord, E extends EventObject>(
   };
   const exit = (record: R, node: StateInfo, event: E) => {
     if (node.after && record.timer !== undefined) {
-      impl.clearTimer(record.timer);
+      impl.clearTimer(record.timer, record);
       record.timer = undefined;
     }
     run(node.exit, record, event);

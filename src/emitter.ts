@@ -2,11 +2,10 @@
 // official client's, so that typed code compiles unchanged), plus
 // - symbol event names, which the docs allow and the official emitter rejects
 //   with a TypeError ('$' + symbol);
-// - dispatch that isolates listeners: one that throws does not keep the next
-//   ones from running, nor leave the client half-way through a transition;
-//   its error is reported to the host asynchronously.
+// - dispatch() through src/dispatch.ts, which isolates listeners from each
+//   other's errors.
 import { Emitter as BaseEmitter, type EventsMap } from "@socket.io/component-emitter";
-import { reportError } from "./report-error.js";
+import { invokeAll } from "./dispatch.js";
 
 export type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "@socket.io/component-emitter";
 
@@ -33,30 +32,18 @@ export class Emitter<
   ListenEvents extends EventsMap,
   EmitEvents extends EventsMap,
   ReservedEvents extends EventsMap = {},
-> extends BaseEmitter<ListenEvents, EmitEvents, ReservedEvents> {
-  /** Calls every listener of `event` with `args`, each isolated from the others' errors. */
-  protected dispatch(event: Key, args: readonly unknown[]): void {
-    const listeners = (BaseEmitter.prototype.listeners as (this: unknown, event: string) => Listener[]).call(
-      this,
-      keyOf(event),
-    );
-    invokeAll(this, listeners, args);
-  }
+> extends BaseEmitter<ListenEvents, EmitEvents, ReservedEvents> {}
+
+const baseListeners = BaseEmitter.prototype.listeners as (this: unknown, event: string) => Listener[];
+
+/** Calls every listener of `event` on `emitter` with `args`, each isolated from the others' errors. */
+export function dispatch(emitter: object, event: Key, args: readonly unknown[]): void {
+  invokeAll(emitter, baseListeners.call(emitter, keyOf(event)), args);
 }
 
-/** Calls each of `listeners` (as they are now: one added or removed meanwhile does not count) with `args`. */
-export function invokeAll(self: unknown, listeners: readonly Listener[], args: readonly unknown[]): void {
-  if (listeners.length === 0) return;
-  if (listeners.length === 1) return invoke(self, listeners[0]!, args);
-  for (const listener of listeners.slice()) invoke(self, listener, args);
-}
-
-export function invoke(self: unknown, listener: Listener, args: readonly unknown[]): void {
-  try {
-    listener.apply(self, args as unknown[]);
-  } catch (error) {
-    reportError(error);
-  }
+/** Whether `emitter` has listeners of `event` (read from component-emitter's store: cheap enough per packet). */
+export function hasListeners(emitter: object, event: string): boolean {
+  return !!(emitter as unknown as { _callbacks?: Record<string, unknown[] | undefined> })._callbacks?.["$" + keyOf(event)]?.length;
 }
 
 // Symbol support: the typed signatures stay the base class's; only the key changes.

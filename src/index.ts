@@ -2,6 +2,7 @@
 import { Manager, type ManagerOptions } from "./manager.js";
 import { Socket, type SocketOptions } from "./socket.js";
 import { url } from "./url.js";
+import { connectionOf } from "./connection.js";
 import { protocol } from "socket.io-parser";
 
 /** Managers by URL (protocol, host, port, path), shared by io() calls unless told otherwise. */
@@ -26,7 +27,7 @@ function lookup(uri?: string | Partial<ManagerOptions & SocketOptions>, opts?: P
   const parsed = url(uri as string | undefined, opts.path || "/socket.io");
   const { source, id, path } = parsed;
   // a second Socket for a namespace the cached Manager already has needs a Manager of its own
-  const sameNamespace = cache[id] !== undefined && cache[id]._hasSocket(path);
+  const sameNamespace = cache[id] !== undefined && connectionOf(cache[id]).socket(path) !== undefined;
   const newConnection = opts.forceNew || (opts as Record<string, unknown>)["force new connection"] || opts.multiplex === false || sameNamespace;
   let io: Manager;
   if (newConnection) {

@@ -1,24 +1,19 @@
 // The Manager: a projection of the connection machine. Attributes read the
 // actor's snapshot, methods send it one event, and its emitted events become
-// the Manager events. The data plane (decoded EVENT and ACK packets) goes from
-// the transport straight to the Sockets, without an actor event per packet.
+// the Manager events (src/connection.ts holds the actor and what the Sockets share).
 import type { SocketOptions as EngineOptions, Socket as Engine } from "engine.io-client";
 import * as defaultParser from "socket.io-parser";
-import { PacketType, type Packet } from "socket.io-parser";
-import { createActor, type Actor, type InspectionEvent, type Observer } from "xstate";
-import { createClock } from "../adapters/clock.js";
-import { engineTransport } from "../adapters/engine-transport.js";
-import {
-  connectionMachine,
-  type ConnectionEmitted,
-  type ConnectionSettings,
-  type NamespaceActorRef,
-} from "../machines/connection.machine.js";
-import type { NamespaceEmitted, NamespaceEvent, NamespaceInput } from "../machines/namespace.machine.js";
-import type { DisconnectDescription, Parser, Transport } from "../machines/transport.js";
-import { Emitter, invoke, type DefaultEventsMap, type EventsMap } from "./emitter.js";
+import type { Packet } from "socket.io-parser";
+import type { InspectionEvent, Observer } from "xstate";
+import type { ConnectionEmitted, ConnectionSettings } from "../machines/connection.machine.js";
+import type { DisconnectDescription, Parser } from "../machines/transport.js";
+import { Connection, type ConnectionActor } from "./connection.js";
+import { afterTurn, invoke } from "./dispatch.js";
+import { dispatch, Emitter, hasListeners, type DefaultEventsMap, type EventsMap } from "./emitter.js";
 import { checkOption, checkSettings } from "./options.js";
 import { Socket, type SocketOptions } from "./socket.js";
+
+export type { ConnectionActor };
 
 export interface ManagerOptions extends EngineOptions {
   /** io(): always create a new Manager. */
@@ -62,11 +57,6 @@ export interface ManagerReservedEvents {
   reconnect: (attempt: number) => void;
 }
 
-const managedConnection = connectionMachine.provide({ actors: { transport: engineTransport } });
-const timers = { ref: createClock(), unref: createClock({ unref: true }) };
-
-export type ConnectionActor = Actor<typeof managedConnection>;
-
 /** Settings as the options give them, with the official defaults. */
 function settingsOf(opts: Partial<ManagerOptions>): ConnectionSettings {
   return checkSettings({
@@ -85,10 +75,7 @@ export class Manager<
 > extends Emitter<{}, {}, ManagerReservedEvents> {
   /** The options, as given (with `path` defaulted), like the official client's. */
   readonly opts: Partial<ManagerOptions>;
-  readonly #actor: ConnectionActor;
-  /** The Socket of each namespace: where the data plane delivers packets. */
-  readonly #sockets: Record<string, Socket | undefined> = Object.create(null);
-  #checkEncoder: { encode(packet: Packet): unknown[] } | undefined;
+  readonly #connection: Connection;
 
   constructor(opts: Partial<ManagerOptions>);
   constructor(uri?: string, opts?: Partial<ManagerOptions>);
@@ -107,21 +94,20 @@ export class Manager<
     if (typeof parser?.Encoder !== "function" || typeof parser?.Decoder !== "function") {
       throw new TypeError("the `parser` option must have an Encoder and a Decoder (like socket.io-parser)");
     }
-    this.#actor = createActor(managedConnection, {
-      id: "connection",
-      input: {
-        uri: uri ?? "",
-        engineOptions: opts as Record<string, unknown>,
-        parser,
-        settings: settingsOf(opts),
-        autoConnect: opts.autoConnect !== false,
-        deliver: (packet) => this.#deliver(packet),
+    this.#connection = new Connection(this, {
+      uri: uri ?? "",
+      engineOptions: opts as Record<string, unknown>,
+      parser,
+      settings: settingsOf(opts),
+      autoConnect: opts.autoConnect !== false,
+      useNativeTimers: !!opts.useNativeTimers,
+      autoUnref: !!opts.autoUnref,
+      inspect: opts.inspect,
+      onLifecycle: (event) => this.#onConnectionEvent(event),
+      onPacket: (packet) => {
+        if (hasListeners(this, "packet")) dispatch(this, "packet", [packet]);
       },
-      clock: opts.autoUnref ? timers.unref : timers.ref,
-      ...(opts.inspect ? { inspect: opts.inspect } : {}),
     });
-    this.#actor.on("*", (event) => this.#onConnectionEvent(event));
-    this.#actor.start();
   }
 
   /**
@@ -129,36 +115,36 @@ export class Manager<
    * (`manager.actor.subscribe(...)`, `waitFor(...)`).
    */
   get actor(): ConnectionActor {
-    return this.#actor;
+    return this.#connection.actor;
   }
 
   /** The engine.io-client socket of the current (or last) connection. */
   get engine(): Engine {
-    return this.#actor.getSnapshot().context.transport?.engine as Engine;
+    return this.#connection.transport?.engine as Engine;
   }
 
   /** Like the official client's: "opening", "open" or "closed". */
   get _readyState(): "opening" | "open" | "closed" {
-    const snapshot = this.#actor.getSnapshot();
-    if (snapshot.matches({ active: { connecting: "open" } })) return "open";
-    return snapshot.matches({ active: "connecting" }) ? "opening" : "closed";
+    const snapshot = this.actor.getSnapshot();
+    if (snapshot.matches({ active: { engine: "open" } })) return "open";
+    return snapshot.matches({ active: "engine" }) ? "opening" : "closed";
   }
 
   /** Like the official client's: whether a reconnection loop is running. */
   get _reconnecting(): boolean {
-    const snapshot = this.#actor.getSnapshot();
+    const snapshot = this.actor.getSnapshot();
     return snapshot.matches({ active: "waiting" }) || (snapshot.matches("active") && snapshot.context.attempt > 0);
   }
 
   get _autoConnect(): boolean {
-    return this.#actor.getSnapshot().context.autoConnect;
+    return this.#connection.autoConnect;
   }
 
   reconnection(v: boolean): this;
   reconnection(): boolean;
   reconnection(v?: boolean): this | boolean;
   reconnection(v?: boolean): this | boolean {
-    if (!arguments.length) return this.#settings.reconnection;
+    if (!arguments.length) return this.#connection.settings.reconnection;
     return this.#configure({ reconnection: !!v });
   }
 
@@ -166,7 +152,7 @@ export class Manager<
   reconnectionAttempts(): number;
   reconnectionAttempts(v?: number): this | number;
   reconnectionAttempts(v?: number): this | number {
-    if (v === undefined) return this.#settings.reconnectionAttempts;
+    if (v === undefined) return this.#connection.settings.reconnectionAttempts;
     return this.#configure({ reconnectionAttempts: v });
   }
 
@@ -174,7 +160,7 @@ export class Manager<
   reconnectionDelay(): number;
   reconnectionDelay(v?: number): this | number;
   reconnectionDelay(v?: number): this | number {
-    if (v === undefined) return this.#settings.reconnectionDelay;
+    if (v === undefined) return this.#connection.settings.reconnectionDelay;
     return this.#configure({ reconnectionDelay: v });
   }
 
@@ -182,7 +168,7 @@ export class Manager<
   randomizationFactor(): number;
   randomizationFactor(v?: number): this | number;
   randomizationFactor(v?: number): this | number {
-    if (v === undefined) return this.#settings.randomizationFactor;
+    if (v === undefined) return this.#connection.settings.randomizationFactor;
     return this.#configure({ randomizationFactor: v });
   }
 
@@ -190,7 +176,7 @@ export class Manager<
   reconnectionDelayMax(): number;
   reconnectionDelayMax(v?: number): this | number;
   reconnectionDelayMax(v?: number): this | number {
-    if (v === undefined) return this.#settings.reconnectionDelayMax;
+    if (v === undefined) return this.#connection.settings.reconnectionDelayMax;
     return this.#configure({ reconnectionDelayMax: v });
   }
 
@@ -198,7 +184,7 @@ export class Manager<
   timeout(): number | false;
   timeout(v?: number | false): this | number | false;
   timeout(v?: number | false): this | number | false {
-    if (!arguments.length) return this.#settings.timeout;
+    if (!arguments.length) return this.#connection.settings.timeout;
     return this.#configure({ timeout: v ?? 20000 });
   }
 
@@ -217,7 +203,7 @@ export class Manager<
       checkOption("manager.open(callback)", "callback", callback, "function");
       this.#callBackOnce(callback);
     }
-    this.#actor.send({ type: "api.open" });
+    this.#connection.send({ type: "api.open" });
     return this;
   }
 
@@ -234,58 +220,35 @@ export class Manager<
    * const adminSocket = manager.socket("/admin", { auth: { token: "abc" } });
    */
   socket(nsp: string, opts?: Partial<SocketOptions>): Socket<ListenEvents, EmitEvents> {
-    let socket = this.#sockets[nsp];
+    let socket = this.#connection.socket(nsp) as Socket | undefined;
     if (!socket) socket = new Socket(this as Manager, nsp, opts);
     else if (this._autoConnect && !socket.active) socket.connect();
     return socket as unknown as Socket<ListenEvents, EmitEvents>;
   }
 
   /**
-   * @internal Registers a Socket for namespace `input.nsp` and spawns its actor.
-   * Returns the actor, or undefined when this Manager is in the middle of a
-   * transition (then the actor exists once it ends: see `_namespace()`).
+   * Closes the connection ("forced close") and stops reconnecting, like the
+   * official client's; its Sockets stay active and handshake again on the next open().
+   * @private in the official typings, called by code in the wild.
    */
-  _attach(socket: Socket, input: NamespaceInput, listener: (event: NamespaceEmitted) => void): NamespaceActorRef | undefined {
-    if (this.#sockets[input.nsp]) {
-      throw new Error(`the Manager already has a Socket for namespace "${input.nsp}": use manager.socket(nsp)`);
-    }
-    this.#sockets[input.nsp] = socket;
-    this.#actor.send({ type: "api.createNamespace", input, listener });
-    return this._namespace(input.nsp);
+  _close(): void {
+    this.#connection.send({ type: "api.close" });
   }
 
-  /** @internal Whether a Socket of namespace `nsp` exists on this Manager. */
-  _hasSocket(nsp: string): boolean {
-    return this.#sockets[nsp] !== undefined;
+  /** Closes the connection when no Socket of this Manager is active any more (official typings). */
+  _destroy(_socket: Socket): void {
+    for (const socket of this.#connection.sockets() as Socket[]) if (socket.active) return;
+    this._close();
   }
 
-  /** @internal The actor of namespace `nsp`. */
-  _namespace(nsp: string): NamespaceActorRef | undefined {
-    return this.#actor.getSnapshot().children[nsp] as NamespaceActorRef | undefined;
-  }
-
-  /** @internal Sends an event to a namespace actor through the connection actor, in order. */
-  _forward(nsp: string, event: NamespaceEvent): void {
-    this.#actor.send({ type: "api.forwardToNamespace", nsp, event });
-  }
-
-  /** @internal The current low-level connection, for the data plane. */
-  _transport(): Transport | undefined {
-    return this.#actor.getSnapshot().context.transport;
-  }
-
-  /** @internal An encoder of the parser, to check that offline emissions can be encoded (made once). */
-  _checkEncoder(): { encode(packet: Packet): unknown[] } {
-    return (this.#checkEncoder ??= new (this.#actor.getSnapshot().context.parser.Encoder)());
-  }
-
-  get #settings(): ConnectionSettings {
-    return this.#actor.getSnapshot().context.settings;
+  /** Encodes and writes one packet on the current connection (official typings). */
+  _packet(packet: Partial<Packet & { query: string; options: any }>): void {
+    this.#connection.transport?.send(packet as Packet);
   }
 
   #configure(settings: Partial<ConnectionSettings>): this {
-    checkSettings({ ...this.#settings, ...settings });
-    this.#actor.send({ type: "api.configure", settings });
+    checkSettings({ ...this.#connection.settings, ...settings });
+    this.#connection.send({ type: "api.configure", settings });
     return this;
   }
 
@@ -294,14 +257,15 @@ export class Manager<
       queueMicrotask(() => invoke(this, callback, []));
       return;
     }
+    const actor = this.actor;
     const subscriptions = [
-      this.#actor.on("open", () => settle()),
-      this.#actor.on("error", (event) => settle(event.error)),
-      this.#actor.on("close", (event) => settle(new Error(`connection closed: ${event.reason}`))),
+      actor.on("open", () => settle()),
+      actor.on("error", (event) => settle(event.error)),
+      actor.on("close", (event) => settle(new Error(`connection closed: ${event.reason}`))),
     ];
     const settle = (error?: Error) => {
       for (const subscription of subscriptions) subscription.unsubscribe();
-      invoke(this, callback, error ? [error] : []);
+      afterTurn(() => invoke(this, callback, error ? [error] : []));
     };
   }
 
@@ -309,29 +273,14 @@ export class Manager<
     switch (event.type) {
       case "error":
       case "reconnect_error":
-        return this.dispatch(event.type, [event.error]);
+        return dispatch(this, event.type, [event.error]);
       case "close":
-        return this.dispatch("close", [event.reason, event.description]);
+        return dispatch(this, "close", [event.reason, event.description]);
       case "reconnect_attempt":
       case "reconnect":
-        return this.dispatch(event.type, [event.attempt]);
+        return dispatch(this, event.type, [event.attempt]);
       default:
-        return this.dispatch(event.type, []);
-    }
-  }
-
-  /** Every decoded packet, synchronously from the transport. */
-  #deliver(packet: Packet) {
-    // component-emitter's own store, read directly: this runs for every packet
-    if ((this as unknown as { _callbacks?: Record<string, unknown[]> })._callbacks?.$packet?.length) {
-      this.dispatch("packet", [packet]);
-    }
-    switch (packet.type) {
-      case PacketType.EVENT:
-      case PacketType.BINARY_EVENT:
-      case PacketType.ACK:
-      case PacketType.BINARY_ACK:
-        this.#sockets[packet.nsp]?._onPacket(packet);
+        return dispatch(this, event.type, []);
     }
   }
 }

@@ -31,13 +31,19 @@ export interface TransportRun {
   send(event: TransportEvent): void;
 }
 
-/** A transport actor logic that records every run, so that a test plays the engine. */
-export function testTransport() {
+/**
+ * A transport actor logic that records every run, so that a test plays the engine.
+ * Each run reports its engine created at once (`transport.created`), as the real
+ * transport does outside a turn of the facade, unless `createAtStart` is false:
+ * then the run waits in `creating` until the test calls `created()`.
+ */
+export function testTransport({ createAtStart = true }: { createAtStart?: boolean } = {}) {
   const runs: TransportRun[] = [];
   const logic = fromCallback<TransportCommand, TransportInput, TransportEvent>(({ input, sendBack, receive }) => {
     const run: TransportRun = { input, received: [], stopped: false, send: (event) => sendBack(event) };
     runs.push(run);
     receive((command) => run.received.push(command));
+    if (createAtStart) sendBack({ type: "transport.created", transport: fakeTransportHandle() });
     return () => {
       run.stopped = true;
     };
@@ -58,7 +64,7 @@ export function testTransport() {
 
 /** A Transport handle for `transport.created` (the data plane is not under test here). */
 export function fakeTransportHandle(name = "engine"): Transport {
-  return { engine: { name }, send() {}, writable: true, isStale: () => false };
+  return { engine: { name }, send() {}, writable: true, isStale: () => false, closed: false };
 }
 
 /** Settings with no jitter and the official defaults otherwise. */
@@ -78,14 +84,16 @@ export interface ConnectionHarnessOptions {
   backoff?: AnyActorLogic;
   /** Sees every inspection event of the actor system (e.g. the transitions taken). */
   inspect?: (event: InspectionEvent) => void;
+  /** False: each transport run waits in `creating` until `created()` (see testTransport). */
+  createAtStart?: boolean;
 }
 
 export type ConnectionHarness = ReturnType<typeof startConnection>;
 
 /** A started connection actor on a SimulatedClock, with a test transport and a record of its emitted events. */
-export function startConnection({ settings = {}, autoConnect = true, backoff, inspect }: ConnectionHarnessOptions = {}) {
+export function startConnection({ settings = {}, autoConnect = true, backoff, inspect, createAtStart }: ConnectionHarnessOptions = {}) {
   const clock = new SimulatedClock();
-  const transport = testTransport();
+  const transport = testTransport({ createAtStart });
   const machine = connectionMachine.provide({
     actors: backoff ? { transport: transport.logic, backoff: backoff as never } : { transport: transport.logic },
   });
@@ -137,21 +145,9 @@ export function startConnection({ settings = {}, autoConnect = true, backoff, in
       return emitted.splice(0, emitted.length);
     },
     state: () => actor.getSnapshot(),
-    /**
-     * The listeners' turn passes (the 0 ms `listenersTurn` delay): a due attempt starts its transport.
-     * Needed after the increment that ended a backoff, because a SimulatedClock does not fire a timer
-     * set while it fires the last due one.
-     */
-    turn() {
-      clock.increment(0);
-    },
-    /** Advances the clock by `ms`, then lets every 0 ms delay that this started run (as a real clock would). */
-    advance(ms: number) {
-      clock.increment(ms);
-      for (let before = actor.getSnapshot(); ; before = actor.getSnapshot()) {
-        clock.increment(0);
-        if (actor.getSnapshot() === before) break;
-      }
+    /** The current transport run creates its engine (with `createAtStart: false`). */
+    created() {
+      transport.current().send({ type: "transport.created", transport: fakeTransportHandle() });
     },
     /** The current transport run opens. */
     open() {
@@ -182,8 +178,8 @@ export function startConnection({ settings = {}, autoConnect = true, backoff, in
         events,
         /** The types of what it emitted. */
         types: () => events.map((event) => event.type),
-        connect: () => actor.send({ type: "api.forwardToNamespace", nsp, event: { type: "api.connect" } }),
-        disconnect: () => actor.send({ type: "api.forwardToNamespace", nsp, event: { type: "api.disconnect" } }),
+        connect: () => ref.send({ type: "api.connect" }),
+        disconnect: () => ref.send({ type: "api.disconnect" }),
       };
     },
     stop() {

@@ -314,3 +314,30 @@ describe("buffered acks when the Socket stops trying to connect", () => {
     expect(socket.sendBuffer).toEqual([]);
   });
 });
+
+describe("acks whose packet the user took out of the send buffer (socket.sendBuffer = [])", () => {
+  it("are never sent; the next lost connection ends those that take an error (no hanging promise) and forgets the plain ones", async () => {
+    const socket = c.io(proxy.url, { transports: ["websocket"], ...fast, autoConnect: false });
+    const plain = calls();
+    const withTimeout = calls();
+    socket.emit("echo", "plain", plain);
+    socket.timeout(60_000).emit("echo", "with timeout", withTimeout);
+    const promise = socket.emitWithAck("echo", "promise");
+    const settled = promise.then(
+      (value) => ({ value }),
+      (error: Error) => ({ error: error.message }),
+    );
+    expect(socket.sendBuffer).toHaveLength(3);
+    socket.sendBuffer = [];
+    socket.connect();
+    await waitFor(socket, "connect");
+    // a round trip: the server got nothing of what was taken out
+    expect(await socket.emitWithAck("echo", "after")).toBe("after");
+    expect(handlers.argsOf("echo")).toEqual([["after"]]);
+    // like the official client: they wait for an answer until the connection is lost
+    await cutAndReconnect(socket);
+    expect(await within(settled, 1000, "the emitWithAck promise")).toEqual({ error: "socket has been disconnected" });
+    expect(withTimeout.list.map((args) => message(args[0]))).toEqual(["socket has been disconnected"]);
+    expect(plain.list).toEqual([]);
+  });
+});

@@ -27,12 +27,12 @@ describe("transitionLogger()", () => {
       expect(found, `no line with "${text}" in:\n${changes.join("\n")}`).toBeGreaterThanOrEqual(0);
       return found;
     };
-    const opened = index("connection active.connecting.opening -> active.connecting.open on transport.opened");
+    const opened = index("connection active.engine.opening -> active.engine.open on transport.opened");
     const handshake = index("connection/namespace / active.awaitingConnection -> active.handshaking");
     const connected = index("connection/namespace / active.handshaking.awaitingServer -> active.connected on server.connect");
-    const lost = index("connection active.connecting.open -> active.waiting on transport.closed");
+    const lost = index("connection active.engine.open -> active.waiting on transport.closed");
     const backoff = index("connection/backoff waiting -> elapsed");
-    const closed = index("connection active.connecting.open -> closed on namespace.deactivated");
+    const closed = index("connection active.engine.open -> closed on namespace.deactivated");
     expect(opened).toBeLessThan(handshake);
     expect(handshake).toBeLessThan(connected);
     expect(connected).toBeLessThan(lost);

@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as socketIoParser from "socket.io-parser";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Manager } from "../../src/index.js";
 import { startEchoServer, startServer, startSilentServer, type EchoServer } from "../support/servers.js";
 import { clients, fast, record, sleep, until, waitFor, within } from "../support/util.js";
@@ -427,5 +427,43 @@ describe("autoUnref", () => {
       await exited;
       await clientServer.close();
     }
+  });
+});
+
+describe("timers: the global setTimeout when the Manager is created, or the native one with useNativeTimers", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A connected Socket made while a fake clock (installed after the import) replaces setTimeout. */
+  async function connectedOnFakeClock(opts: object = {}) {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const socket = c.io(server.url, { transports: ["websocket"], reconnectionDelay: 100, reconnectionDelayMax: 100, randomizationFactor: 0, ...opts });
+    await waitFor(socket, "connect");
+    return socket;
+  }
+
+  it("by default, a fake clock installed after the import drives the reconnection delay and the ack timeouts", async () => {
+    const socket = await connectedOnFakeClock();
+    const ack = new Promise<unknown>((resolve) => socket.timeout(1000).emit("never-ack", resolve));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await ack).toEqual(new Error("operation has timed out"));
+    const attempts = record(socket.io, "reconnect_attempt");
+    socket.io.engine.close();
+    await vi.advanceTimersByTimeAsync(99);
+    expect(attempts).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(attempts).toEqual([[1]]);
+  });
+
+  it("with useNativeTimers, the fake clock drives nothing: the real one does", async () => {
+    const socket = await connectedOnFakeClock({ useNativeTimers: true });
+    const attempts = record(socket.io, "reconnect_attempt");
+    socket.io.engine.close();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(attempts).toEqual([]);
+    vi.useRealTimers();
+    await waitFor(socket.io, "reconnect_attempt");
+    expect(attempts).toEqual([[1]]);
   });
 });

@@ -121,11 +121,12 @@ describe("connect()/open() while reconnecting (socket.io-client #836, #1179)", (
     manager.on("close", pokeEverything); // right after the loss
     manager.on("reconnect_attempt", pokeEverything); // while an attempt is in flight
     manager.on("reconnect_error", () => {
-      pokeEverything(); // while the backoff waits
+      // read first: an open() in here starts the next attempt before it returns
       if (attempts.length === 3) {
         manager.open((...args) => openCallbacks.push(args));
         proxy.refuse(false);
       }
+      pokeEverything(); // while the backoff waits
     });
     loseServer();
     await waitFor(socket, "connect");

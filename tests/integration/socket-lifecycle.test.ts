@@ -88,6 +88,36 @@ describe("connect_error event", () => {
     expect(socket.id).toBeUndefined();
   });
 
+  const cycle: Record<string, unknown> = { token: "t" };
+  cycle.self = cycle;
+  it.each<[string, object | ((cb: (data: object) => void) => void), RegExp]>([
+    ["an object holding a BigInt", { token: 1n }, /BigInt/],
+    ["an object with a cycle", cycle, /circular/i],
+    ["a function calling back with a BigInt", (cb) => cb({ token: 2n }), /BigInt/],
+  ])("an auth payload that cannot be encoded (%s): connect_error naming it, the socket inactive, nothing uncaught", async (_, auth, cause) => {
+    const trap = trapUncaught();
+    try {
+      const server = await echoServer();
+      const socket = c.io(server.url, { ...fast, auth });
+      const [error, active] = await new Promise<[Error, boolean]>((resolve) =>
+        socket.once("connect_error", (err) => resolve([err, socket.active])),
+      );
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toMatch(/^the CONNECT packet of "\/" cannot be encoded \(check `auth`\): /);
+      expect(error.message).toMatch(cause);
+      expect(active).toBe(false);
+      expect(socket.io.engine.readyState).not.toBe("opening");
+      await trap.drain();
+      expect(trap.errors).toEqual([]);
+      // a payload that can be encoded connects
+      socket.auth = { token: "fine" };
+      socket.connect();
+      await waitFor(socket, "connect");
+    } finally {
+      await trap.restore();
+    }
+  });
+
   it("on a low-level failure with reconnection turned off, the socket is inactive: nothing will retry", async () => {
     const port = await closedPort();
     const socket = c.io(`http://127.0.0.1:${port}`, { ...fast, reconnection: false });

@@ -306,6 +306,24 @@ describe("incoming events", () => {
     expect(incoming).toEqual([["string", "number", "string", "function"]]);
   });
 
+  it("an acknowledgement answered after its connection was lost is not written to the next connection, where its id means nothing", async () => {
+    const socket = c.io(server.url, { reconnectionDelay: 10, reconnectionDelayMax: 10, transports: ["websocket"] });
+    await waitFor(socket, "connect");
+    const pending = new Promise<(...answer: unknown[]) => void>((resolve) => socket.once("question", resolve));
+    server.serverSocket(socket.id).emit("question", () => {});
+    const answer = await pending;
+    socket.emit("close-transport");
+    await waitFor(socket, "disconnect");
+    await waitFor(socket, "connect");
+    const written: string[] = [];
+    socket.io.engine.on("packetCreate", (packet: { data?: unknown }) => written.push(String(packet.data)));
+    answer("too late");
+    expect(await socket.emitWithAck("echo", "round trip")).toBe("round trip");
+    // the echo went out; no ACK ("3<id>[...]") did
+    expect(written.filter((data) => data.startsWith("3"))).toEqual([]);
+    expect(written.some((data) => data.includes("round trip"))).toBe(true);
+  });
+
   it("the acknowledgement the client sends may carry binary", async () => {
     const socket = await connected();
     socket.on("download", (callback: (...answer: unknown[]) => void) => callback("file", Buffer.from([5, 6, 7])));

@@ -63,7 +63,7 @@ describe("the facade's actors", () => {
       expect(socket.io.actor.getSnapshot().children["/"]).toBe(socket.actor);
       await waitForSnapshot(socket.actor!, (s) => s.hasTag("connected"), { timeout: 3000 });
       expect(socket.connected).toBe(true);
-      expect(socket.io.actor.getSnapshot().matches({ active: { connecting: "open" } })).toBe(true);
+      expect(socket.io.actor.getSnapshot().matches({ active: { engine: "open" } })).toBe(true);
     } finally {
       socket.disconnect();
     }

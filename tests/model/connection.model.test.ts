@@ -15,7 +15,7 @@ import {
   type ConnectionSettings,
 } from "../../machines/connection.machine.js";
 import type { Parser } from "../../machines/transport.js";
-import { exactSettings, startConnection, testTransport, type ConnectionHarness } from "../machine-harness.js";
+import { exactSettings, fakeTransportHandle, startConnection, testTransport, type ConnectionHarness } from "../machine-harness.js";
 import { afterEventTypes, describePath, edgePaths, type ModelPath, simplePaths, transitionKey } from "./paths.js";
 
 // The model has no namespace actors, so its broadcasts reach nobody; and they look the namespaces up among
@@ -39,8 +39,7 @@ type Path = ModelPath<Snapshot, ConnectionEvent>;
 
 const delayedEventTypes = afterEventTypes(machine);
 const connectTimeoutEvent = delayedEventTypes.find((type) => type.startsWith("xstate.after.connectTimeout."));
-const listenersTurnEvent = delayedEventTypes.find((type) => type.startsWith("xstate.after.listenersTurn."));
-if (!connectTimeoutEvent || !listenersTurnEvent) throw new Error(`unexpected delayed events: ${delayedEventTypes}`);
+if (!connectTimeoutEvent || delayedEventTypes.length !== 1) throw new Error(`unexpected delayed events: ${delayedEventTypes}`);
 
 /** The backoff the model invoked (created, not started, by the traversal): how it would end. */
 function backoffOutcome(snapshot: Snapshot): BackoffOutput | undefined {
@@ -53,6 +52,7 @@ function backoffOutcome(snapshot: Snapshot): BackoffOutput | undefined {
 function alphabet(snapshot: Snapshot): ConnectionEvent[] {
   const outcome = backoffOutcome(snapshot);
   return [
+    { type: "transport.created", transport: fakeTransportHandle() },
     { type: "transport.opened" },
     { type: "transport.error", error: new Error("xhr poll error") },
     { type: "transport.closed", reason: "transport close" },
@@ -67,7 +67,6 @@ function alphabet(snapshot: Snapshot): ConnectionEvent[] {
     { type: "namespace.activated", nsp: "/b" },
     { type: "namespace.deactivated", nsp: "/b" },
     { type: connectTimeoutEvent } as unknown as ConnectionEvent,
-    { type: listenersTurnEvent } as unknown as ConnectionEvent,
     // what the backoff actor says when its delay elapses
     ...(outcome ? [{ type: "xstate.done.actor.backoff", output: outcome } as const] : []),
   ];
@@ -96,11 +95,11 @@ function traversal({ settings, autoConnect }: Config, keep: (event: ConnectionEv
   };
 }
 
-const inConnecting = (s: Snapshot) => s.matches({ active: "connecting" });
-const inOpen = (s: Snapshot) => s.matches({ active: { connecting: "open" } });
-const inOpening = (s: Snapshot) => s.matches({ active: { connecting: "opening" } });
+const inEngine = (s: Snapshot) => s.matches({ active: "engine" });
+const inCreating = (s: Snapshot) => s.matches({ active: { engine: "creating" } });
+const inOpen = (s: Snapshot) => s.matches({ active: { engine: "open" } });
+const inOpening = (s: Snapshot) => s.matches({ active: { engine: "opening" } });
 const inWaiting = (s: Snapshot) => s.matches({ active: "waiting" });
-const inAttemptDue = (s: Snapshot) => s.matches({ active: "attemptDue" });
 /** Whether another attempt may follow (the guard canReconnect, as the spec states it). */
 const attemptLeft = (s: Snapshot) => s.context.settings.reconnection && s.context.attempt + 1 <= s.context.settings.reconnectionAttempts;
 /** The events by which the low-level connection fails or is lost, as opposed to being closed on purpose. */
@@ -110,10 +109,7 @@ const isTransportFailure = (event: ConnectionEvent) =>
 /** Makes the real actor take the step the model took. */
 function apply(h: ConnectionHarness, event: ConnectionEvent) {
   const type = event.type as string;
-  if (type === listenersTurnEvent) {
-    same(inAttemptDue(h.state()), true, "the model takes the listeners' turn: the actor waits in attemptDue");
-    h.turn();
-  } else if (type === connectTimeoutEvent) {
+  if (type === connectTimeoutEvent) {
     const { timeout } = h.state().context.settings;
     if (timeout === false) throw new Error("the model took a connect timeout that is off");
     h.clock.increment(timeout - 1);
@@ -159,27 +155,28 @@ function checkStep(h: ConnectionHarness, { before, after, event, fresh, runsBefo
   const types = fresh.map((emitted) => emitted.type);
   const count = (type: ConnectionEmitted["type"]) => types.filter((t) => t === type).length;
 
-  // one low-level connection at most, and only while connecting; a new one exactly when connecting starts
+  // one low-level connection at most, and only in `engine`; a new one exactly when `engine` is entered
   const live = h.transport.live();
-  same(live.length, inConnecting(after) ? 1 : 0, "live transports");
-  same("transport" in after.children, inConnecting(after), "transport child iff connecting");
-  same(h.transport.runs.length - runsBefore, !inConnecting(before) && inConnecting(after) ? 1 : 0, "a transport starts iff connecting starts");
+  same(live.length, inEngine(after) ? 1 : 0, "live transports");
+  same("transport" in after.children, inEngine(after), "transport child iff in engine");
+  same(h.transport.runs.length - runsBefore, !inEngine(before) && inEngine(after) ? 1 : 0, "a transport starts iff engine is entered");
   // a backoff only while waiting, and one that is still running: canReconnect decides before a backoff is invoked
   // (settings changed while waiting apply from the next wait on)
   same("backoff" in after.children, inWaiting(after), "backoff child iff waiting");
   if (inWaiting(after)) same(after.children.backoff!.getSnapshot().status, "active", "backoff still running");
   if (!inWaiting(before) && inWaiting(after)) holds(attemptLeft(after), "starts waiting only for an attempt that is allowed");
 
-  // reconnect_attempt on entering attemptDue, and nothing else then; its numbers count 1, 2, ... within a loop
-  same(count("reconnect_attempt"), !inAttemptDue(before) && inAttemptDue(after) ? 1 : 0, "reconnect_attempt iff entering attemptDue");
-  if (count("reconnect_attempt")) same(types, ["reconnect_attempt"], "entering attemptDue emits reconnect_attempt only");
+  // reconnect_attempt when a reconnection attempt's engine starts, and nothing else then; its numbers count 1, 2, ... within a loop
+  const attemptStarts = !inEngine(before) && inEngine(after) && after.context.attempt > 0;
+  same(count("reconnect_attempt"), attemptStarts ? 1 : 0, "reconnect_attempt iff a reconnection attempt starts");
+  if (count("reconnect_attempt")) same(types, ["reconnect_attempt"], "starting an attempt emits reconnect_attempt only");
   for (const emitted of fresh) {
     if (emitted.type === "reconnect_attempt") {
       same(emitted.attempt, loop.attempt + 1, "reconnect_attempt number");
       loop.attempt = emitted.attempt;
     }
   }
-  if (!inOpening(after) && !inWaiting(after) && !inAttemptDue(after)) loop.attempt = 0;
+  if (!inCreating(after) && !inOpening(after) && !inWaiting(after)) loop.attempt = 0;
   same(after.context.attempt, loop.attempt, "attempt > 0 iff reconnecting");
 
   // emitted events match the transition taken
@@ -189,7 +186,7 @@ function checkStep(h: ConnectionHarness, { before, after, event, fresh, runsBefo
     same(fresh, [{ type: "open" }, { type: "reconnect", attempt: before.context.attempt }], "open, then reconnect(attempt)");
   }
   if (inOpen(before) && !inOpen(after)) same(count("close"), 1, "leaving open emits close");
-  if (inOpening(before) && !inConnecting(after)) {
+  if (inOpening(before) && !inEngine(after)) {
     same(count("error") + count("close"), 1, "a failed or closed attempt emits error or close");
   }
   fresh.forEach((event, i) => {
@@ -212,7 +209,7 @@ const loopEventTypes = ["reconnect_attempt", "reconnect", "reconnect_error", "re
 
 /**
  * Each reconnect_attempt is followed by reconnect, reconnect_error or close before anything else of the loop
- * happens, unless the loop was abandoned in attemptDue, before its transport started ("abandoned" in `story`).
+ * happens, unless the loop was abandoned before the attempt's engine was created ("abandoned" in `story`).
  */
 function checkReconnectOutcomes(story: string[]) {
   story.forEach((type, i) => {
@@ -228,6 +225,8 @@ function replay(path: Path, config: Config, taken?: Set<string>) {
   const h = startConnection({
     settings: config.settings,
     autoConnect: config.autoConnect,
+    // the model creates engines with transport.created, one of its events
+    createAtStart: false,
     inspect: (inspection) => {
       // the connection actor's own transitions (it is the root of the system)
       if (taken && inspection.type === "@xstate.microstep" && inspection.actorRef.sessionId === inspection.rootId) {
@@ -249,7 +248,7 @@ function replay(path: Path, config: Config, taken?: Set<string>) {
       const fresh = h.emitted.slice(seen);
       checkStep(h, { before, after, event: step.event, fresh, runsBefore }, loop);
       story.push(...fresh.map((event) => event.type).filter((type) => loopEventTypes.includes(type)));
-      if (inAttemptDue(before) && !inAttemptDue(after) && !inConnecting(after)) story.push("abandoned");
+      if (inCreating(before) && !inEngine(after)) story.push("abandoned");
       before = after;
     }
     checkReconnectOutcomes(story);
@@ -302,10 +301,9 @@ describe("connection machine, generated paths", () => {
     // and a backoff exhausted when invoked, which canReconnect rules out
     const outsideModel = [
       "connection on api.createNamespace #0",
-      "connection on api.forwardToNamespace #0",
-      "connection.active.connecting on transport.created #0",
-      "connection.active.connecting on namespace.send #0",
-      "connection.active.connecting.open on transport.packet #0",
+      "connection.active.engine on namespace.send #0",
+      "connection.active.engine on transport.unsendable #0",
+      "connection.active.engine.open on transport.packet #0",
       "connection.active.waiting on xstate.done.actor.backoff #0",
     ];
     for (const key of outsideModel) expect(all).toContain(key);
@@ -327,7 +325,7 @@ describe("connection machine, generated paths", () => {
       .filter((node) => !node.always?.some((transition) => !transition.guard))
       .map((node) => node.id);
     expect(observable).toContain("connection.active.waiting");
-    expect(observable).toContain("connection.active.attemptDue");
+    expect(observable).toContain("connection.active.engine.creating");
     expect([...reached].sort()).toEqual(observable.sort());
   });
 });

@@ -34,7 +34,7 @@ function openWithTwoNamespaces(h: ConnectionHarness) {
 describe("starting", () => {
   it("with autoConnect, starts opening a transport at once", () => {
     const h = start();
-    expect(h.state().matches({ active: { connecting: "opening" } })).toBe(true);
+    expect(h.state().matches({ active: { engine: "opening" } })).toBe(true);
     expect(childIds(h)).toEqual(["transport"]);
     expect(h.transport.runs).toHaveLength(1);
     expect(h.transport.runs[0]!.input).toMatchObject({ uri: "http://127.0.0.1:1", engineOptions: { path: "/socket.io" } });
@@ -48,7 +48,7 @@ describe("starting", () => {
     expect(h.transport.runs).toHaveLength(0);
     expect(childIds(h)).toEqual([]);
     h.actor.send({ type: "api.open" });
-    expect(h.state().matches({ active: { connecting: "opening" } })).toBe(true);
+    expect(h.state().matches({ active: { engine: "opening" } })).toBe(true);
     expect(h.transport.live()).toHaveLength(1);
   });
 
@@ -64,23 +64,25 @@ describe("opening", () => {
   it("goes open on transport.opened and emits open, without reconnect on a first connection", () => {
     const h = start();
     h.open();
-    expect(h.state().matches({ active: { connecting: "open" } })).toBe(true);
+    expect(h.state().matches({ active: { engine: "open" } })).toBe(true);
     expect(h.emitted).toEqual([{ type: "open" }]);
     expect(h.state().context.attempt).toBe(0);
     expect(h.transport.live()).toHaveLength(1);
   });
 
   it("keeps the handle of transport.created for the data plane", () => {
-    const h = start();
+    const h = start({ createAtStart: false });
+    expect(h.state().matches({ active: { engine: "creating" } })).toBe(true);
     const handle = fakeTransportHandle();
     h.transport.current().send({ type: "transport.created", transport: handle });
     expect(h.state().context.transport).toBe(handle);
+    expect(h.state().matches({ active: { engine: "opening" } })).toBe(true);
   });
 
   it("fails the attempt with a timeout error exactly settings.timeout ms after it started", () => {
     const h = start({ settings: { timeout: 3000 } });
     h.clock.increment(2999);
-    expect(h.state().matches({ active: { connecting: "opening" } })).toBe(true);
+    expect(h.state().matches({ active: { engine: "opening" } })).toBe(true);
     h.clock.increment(1);
     expect(h.state().matches({ active: "waiting" })).toBe(true);
     expect(h.emitted).toHaveLength(1);
@@ -91,7 +93,7 @@ describe("opening", () => {
   it("never times out with timeout: false", () => {
     const h = start({ settings: { timeout: false } });
     h.clock.increment(1e12);
-    expect(h.state().matches({ active: { connecting: "opening" } })).toBe(true);
+    expect(h.state().matches({ active: { engine: "opening" } })).toBe(true);
     expect(h.emitted).toEqual([]);
   });
 
@@ -99,7 +101,7 @@ describe("opening", () => {
     const h = start({ settings: { timeout: 3000 } });
     h.open();
     h.clock.increment(1e9);
-    expect(h.state().matches({ active: { connecting: "open" } })).toBe(true);
+    expect(h.state().matches({ active: { engine: "open" } })).toBe(true);
     expect(h.types()).toEqual(["open"]);
   });
 
@@ -118,7 +120,6 @@ describe("opening", () => {
     h.transport.current().send({ type: "transport.closed", reason: "transport error", description });
     expect(h.emitted).toEqual([{ type: "error", error: description }]);
     h.clock.increment(1000);
-    h.turn();
     h.transport.current().send({ type: "transport.closed", reason: "transport close" });
     expect(h.emitted.slice(2)).toEqual([
       { type: "error", error: new Error("transport close") },
@@ -145,7 +146,7 @@ describe("opening", () => {
 });
 
 describe("reconnecting", () => {
-  it("emits reconnect_attempt(1) exactly reconnectionDelay ms after the failure, then opens a new transport on the listeners' turn", () => {
+  it("emits reconnect_attempt(1) exactly reconnectionDelay ms after the failure, and starts a new transport", () => {
     const h = start();
     h.fail();
     h.drain();
@@ -155,13 +156,8 @@ describe("reconnecting", () => {
     h.clock.increment(1);
     expect(h.emitted).toEqual([{ type: "reconnect_attempt", attempt: 1 }]);
     expect(h.times).toEqual([1000]);
-    expect(h.state().matches({ active: "attemptDue" })).toBe(true);
     expect(h.state().context.attempt).toBe(1);
-    // no engine yet: a reconnect_attempt listener may still stop the loop
-    expect(h.transport.runs).toHaveLength(1);
-    expect(childIds(h)).toEqual([]);
-    h.turn();
-    expect(h.state().matches({ active: { connecting: "opening" } })).toBe(true);
+    expect(h.state().matches({ active: { engine: "opening" } })).toBe(true);
     expect(h.clock.now()).toBe(1000);
     expect(h.transport.runs).toHaveLength(2);
     expect(childIds(h)).toEqual(["transport"]);
@@ -172,7 +168,6 @@ describe("reconnecting", () => {
     const h = start();
     h.fail("first");
     h.clock.increment(1000);
-    h.turn();
     h.drain();
     h.fail("second");
     expect(h.emitted).toEqual([
@@ -186,9 +181,9 @@ describe("reconnecting", () => {
   it("on success, emits open then reconnect(n) and counts attempts from 0 again", () => {
     const h = start();
     h.fail();
-    h.advance(1000);
+    h.clock.increment(1000);
     h.fail();
-    h.advance(2000);
+    h.clock.increment(2000);
     h.drain();
     h.open();
     expect(h.emitted).toEqual([{ type: "open" }, { type: "reconnect", attempt: 2 }]);
@@ -205,9 +200,9 @@ describe("reconnecting", () => {
   it("emits reconnect_failed and closes after reconnectionAttempts failed reconnections", () => {
     const h = start({ settings: { reconnectionAttempts: 2 } });
     h.fail();
-    h.advance(1000);
+    h.clock.increment(1000);
     h.fail();
-    h.advance(2000);
+    h.clock.increment(2000);
     h.fail();
     expect(h.types()).toEqual([
       "error",
@@ -251,7 +246,6 @@ describe("reconnecting", () => {
       h.clock.increment(1);
       expect(h.emitted).toEqual([{ type: "reconnect_attempt", attempt }]);
       expect(h.times).toEqual([failedAt + delay]);
-      h.turn();
       h.fail();
     }
   });
@@ -259,7 +253,7 @@ describe("reconnecting", () => {
   it("counts the connect timeout of each attempt before its backoff: attempts at 21000, 43000, 67000 and 92000 ms", () => {
     const h = start({ settings: { timeout: 20_000 } });
     // in steps, each letting the 0 ms listeners' turn run at the time it reached, as a real clock would
-    for (let elapsed = 0; elapsed < 100_000; elapsed += 500) h.advance(500);
+    for (let elapsed = 0; elapsed < 100_000; elapsed += 500) h.clock.increment(500);
     const attempts = h.emitted.flatMap((event, i) => (event.type === "reconnect_attempt" ? [[event.attempt, h.times[i]]] : []));
     expect(attempts).toEqual([
       [1, 21_000],
@@ -276,8 +270,7 @@ describe("reconnecting", () => {
     h.fail();
     for (let n = 1; n <= 1100; n++) {
       h.clock.increment(0); // the backoff of 0 ms elapses
-      h.turn();
-      if (!h.state().matches({ active: { connecting: "opening" } })) break;
+      if (!h.state().matches({ active: { engine: "opening" } })) break;
       h.fail();
     }
     const attempts = h.emitted.flatMap((event) => (event.type === "reconnect_attempt" ? [event.attempt] : []));
@@ -307,7 +300,7 @@ describe("open", () => {
     const h = start();
     h.open();
     h.fail("write error");
-    expect(h.state().matches({ active: { connecting: "open" } })).toBe(true);
+    expect(h.state().matches({ active: { engine: "open" } })).toBe(true);
     expect(h.emitted).toEqual([{ type: "open" }, { type: "error", error: new Error("write error") }]);
     expect(h.transport.live()).toHaveLength(1);
   });
@@ -320,7 +313,7 @@ describe("open", () => {
     expect(h.emitted).toEqual([{ type: "open" }, { type: "close", reason: "transport close", description }]);
     expect(h.state().matches({ active: "waiting" })).toBe(true);
     expect(h.transport.live()).toHaveLength(0);
-    h.advance(1000);
+    h.clock.increment(1000);
     expect(h.types().slice(2)).toEqual(["reconnect_attempt"]);
     expect(h.transport.live()).toHaveLength(1);
   });
@@ -378,16 +371,16 @@ describe("api.close", () => {
   it("from a reconnection attempt: resets the attempt count, so api.open starts over from attempt 1", () => {
     const h = start();
     h.fail();
-    h.advance(1000);
+    h.clock.increment(1000);
     h.fail();
-    h.advance(2000);
+    h.clock.increment(2000);
     expect(h.state().context.attempt).toBe(2);
     h.actor.send({ type: "api.close" });
     expect(h.state().context.attempt).toBe(0);
     h.actor.send({ type: "api.open" });
     h.drain();
     h.fail();
-    h.advance(1000);
+    h.clock.increment(1000);
     expect(h.emitted).toEqual([
       { type: "error", error: new Error("xhr poll error") },
       { type: "reconnect_attempt", attempt: 1 },
@@ -400,7 +393,7 @@ describe("api.close", () => {
     h.actor.send({ type: "api.close" });
     expect(h.types()).toEqual(["close"]);
     h.actor.send({ type: "api.open" });
-    expect(h.state().matches({ active: { connecting: "opening" } })).toBe(true);
+    expect(h.state().matches({ active: { engine: "opening" } })).toBe(true);
     expect(h.transport.live()).toHaveLength(1);
     expect(h.transport.runs).toHaveLength(2);
   });
@@ -427,7 +420,6 @@ describe("api.configure", () => {
     expect(h.emitted).toEqual([]);
     h.clock.increment(1);
     expect(h.types()).toEqual(["reconnect_attempt"]);
-    h.turn();
     h.fail();
     h.drain();
     h.clock.increment(100);
@@ -442,7 +434,6 @@ describe("api.configure", () => {
     h.clock.increment(1);
     expect(h.types()).toEqual(["error"]);
     h.clock.increment(1000);
-    h.turn();
     h.clock.increment(99);
     expect(h.types()).toEqual(["error", "reconnect_attempt"]);
     h.clock.increment(1);
@@ -479,7 +470,7 @@ describe("api.configure", () => {
   it("a lower reconnectionAttempts applies when the next wait is decided", () => {
     const h = start();
     h.fail();
-    h.advance(1000);
+    h.clock.increment(1000);
     h.actor.send({ type: "api.configure", settings: { reconnectionAttempts: 1 } });
     h.fail();
     expect(h.types()).toEqual(["error", "reconnect_attempt", "error", "reconnect_error", "reconnect_failed"]);
@@ -503,7 +494,7 @@ describe("namespaces", () => {
     const a = h.createNamespace("/a", { auth: { token: "t" } });
     a.connect();
     expect(h.state().context.activeNamespaces).toEqual(["/a"]);
-    expect(h.state().matches({ active: { connecting: "opening" } })).toBe(true);
+    expect(h.state().matches({ active: { engine: "opening" } })).toBe(true);
     expect(a.ref.getSnapshot().matches({ active: "awaitingConnection" })).toBe(true);
     h.open();
     expect(a.ref.getSnapshot().matches({ active: { handshaking: "awaitingServer" } })).toBe(true);
@@ -515,7 +506,7 @@ describe("namespaces", () => {
     h.actor.send({ type: "api.close" });
     const a = h.createNamespace("/a");
     a.connect();
-    expect(h.state().matches({ active: { connecting: "opening" } })).toBe(true);
+    expect(h.state().matches({ active: { engine: "opening" } })).toBe(true);
   });
 
   it("greets a namespace that activates while the connection is open, at once", () => {
@@ -533,7 +524,7 @@ describe("namespaces", () => {
     const a = h.createNamespace("/a");
     a.connect();
     expect(a.ref.getSnapshot().matches({ active: "awaitingConnection" })).toBe(true);
-    h.advance(1000);
+    h.clock.increment(1000);
     h.open();
     expect(a.ref.getSnapshot().matches({ active: "handshaking" })).toBe(true);
     expect(h.transport.current().received).toHaveLength(1);
@@ -586,7 +577,7 @@ describe("namespaces", () => {
     const { a, b } = openWithTwoNamespaces(h);
     a.disconnect();
     expect(h.state().context.activeNamespaces).toEqual(["/b"]);
-    expect(h.state().matches({ active: { connecting: "open" } })).toBe(true);
+    expect(h.state().matches({ active: { engine: "open" } })).toBe(true);
     b.disconnect();
     expect(h.state().value).toBe("closed");
     expect(h.state().context.activeNamespaces).toEqual([]);
@@ -621,7 +612,7 @@ describe("namespaces", () => {
     const a = h.createNamespace("/a");
     h.open();
     a.disconnect();
-    expect(h.state().matches({ active: { connecting: "open" } })).toBe(true);
+    expect(h.state().matches({ active: { engine: "open" } })).toBe(true);
   });
 
   it("tells the namespaces about a failed attempt: connect_error, then they wait for the reconnection", () => {
@@ -631,7 +622,7 @@ describe("namespaces", () => {
     h.fail("refused");
     expect(a.events).toEqual([{ type: "inactive" }, { type: "connect_error", error: new Error("refused") }]);
     expect(a.ref.getSnapshot().matches({ active: "awaitingConnection" })).toBe(true);
-    h.advance(1000);
+    h.clock.increment(1000);
     h.open();
     expect(a.ref.getSnapshot().matches({ active: "handshaking" })).toBe(true);
   });
@@ -660,7 +651,7 @@ describe("namespaces", () => {
       { type: "disconnect", reason: "transport close", description: undefined },
     ]);
     expect(a.ref.getSnapshot().context.id).toBeUndefined();
-    h.advance(1000);
+    h.clock.increment(1000);
     h.open();
     expect(h.transport.current().received.map((command) => command.packet)).toEqual([
       { type: PacketType.CONNECT, nsp: "/a", data: undefined },
@@ -683,7 +674,7 @@ describe("namespaces", () => {
     const a = h.createNamespace("/a");
     a.connect();
     h.fail();
-    h.advance(1000);
+    h.clock.increment(1000);
     h.fail();
     expect(h.types().at(-1)).toBe("reconnect_failed");
     expect(a.ref.getSnapshot().value).toBe("inactive");
@@ -732,101 +723,89 @@ describe("namespaces", () => {
   });
 });
 
-describe("attemptDue: reconnect_attempt listeners get a turn before the transport starts", () => {
-  /** A connection whose first attempt failed, with the namespace /a waiting for the reconnection. */
+describe("creating: until the engine exists, a reconnect_attempt listener can still stop the attempt", () => {
+  /** A connection whose first attempt failed, with the namespace /a waiting for the reconnection; engines are created by the test. */
   function reconnecting() {
-    const h = start();
+    const h = start({ createAtStart: false });
     const a = h.createNamespace("/a");
     a.connect();
+    h.created();
     h.fail();
     return { h, a };
   }
 
-  it("enters attemptDue with no transport and no backoff child; the transport starts at the next clock tick", () => {
+  it("enters engine.creating with the transport started and no backoff child; transport.created moves it to opening", () => {
     const { h, a } = reconnecting();
     h.clock.increment(1000);
-    expect(h.state().matches({ active: "attemptDue" })).toBe(true);
-    expect(childIds(h)).toEqual(["/a"]);
-    expect(h.transport.runs).toHaveLength(1);
-    expect(h.types()).toEqual(["error", "reconnect_attempt"]);
-    h.turn();
-    expect(h.state().matches({ active: { connecting: "opening" } })).toBe(true);
+    expect(h.state().matches({ active: { engine: "creating" } })).toBe(true);
     expect(childIds(h)).toEqual(["/a", "transport"]);
+    expect(h.types()).toEqual(["error", "reconnect_attempt"]);
+    expect(h.state().context.attempt).toBe(1);
+    h.created();
+    expect(h.state().matches({ active: { engine: "opening" } })).toBe(true);
     expect(h.transport.live()).toHaveLength(1);
     expect(a.ref.getSnapshot().matches({ active: "awaitingConnection" })).toBe(true);
   });
 
-  it.each<[string, ConnectionEvent]>([
-    ["api.close", { type: "api.close" }],
-    ["the last namespace leaving", { type: "api.forwardToNamespace", nsp: "/a", event: { type: "api.disconnect" } }],
-    ["api.configure with reconnection false", { type: "api.configure", settings: { reconnection: false } }],
-  ])("%s, sent by a reconnect_attempt listener, closes without a transport ever being started", (_, event) => {
+  it.each<[string, (h: ConnectionHarness, a: ReturnType<ConnectionHarness["createNamespace"]>) => void]>([
+    ["api.close", (h) => h.actor.send({ type: "api.close" })],
+    ["the last namespace leaving", (_, a) => a.disconnect()],
+    ["api.configure with reconnection false", (h) => h.actor.send({ type: "api.configure", settings: { reconnection: false } })],
+  ])("%s, sent by a reconnect_attempt listener, closes before the engine is created, without close", (name, act) => {
     const { h, a } = reconnecting();
-    h.actor.on("reconnect_attempt", () => h.actor.send(event));
-    h.advance(1000);
-    h.advance(1e6);
+    h.actor.on("reconnect_attempt", () => act(h, a));
+    h.clock.increment(1000);
+    h.clock.increment(1e6);
     expect(h.state().value).toBe("closed");
-    expect(h.transport.runs).toHaveLength(1);
+    // the attempt's transport was started, and stopped before it created an engine
+    expect(h.transport.runs).toHaveLength(2);
+    expect(h.transport.live()).toHaveLength(0);
     expect(childIds(h)).toEqual(["/a"]);
-    // whether closing between attempts emits close is not the concern here (the official client emits "forced close")
-    expect(h.types().filter((type) => type !== "close")).toEqual(["error", "reconnect_attempt"]);
+    expect(h.types()).toEqual(["error", "reconnect_attempt"]);
     expect(h.state().context.attempt).toBe(0);
     // the Socket stopped trying: by itself (disconnect), or told by the Manager
-    if (event.type !== "api.close") expect(a.types()).toEqual(["inactive", "connect_error", "inactive"]);
-    if (event.type === "api.configure") expect(h.noticesTo("/a").at(-1)).toEqual({ type: "connection.abandoned" });
+    if (name !== "api.close") expect(a.types()).toEqual(["inactive", "connect_error", "inactive"]);
+    if (name.startsWith("api.configure")) expect(h.noticesTo("/a").at(-1)).toEqual({ type: "connection.abandoned" });
   });
 
-  it("a namespace.deactivated, api.close or api.configure{reconnection: false} arriving in attemptDue closes at once", () => {
-    for (const event of [
-      { type: "namespace.deactivated", nsp: "/a" },
-      { type: "api.close" },
-      { type: "api.configure", settings: { reconnection: false } },
-    ] satisfies ConnectionEvent[]) {
-      const h = start();
-      h.actor.send({ type: "namespace.activated", nsp: "/a" });
-      h.fail();
-      h.clock.increment(1000);
-      expect(h.state().matches({ active: "attemptDue" })).toBe(true);
-      h.actor.send(event);
-      expect(h.state().value).toBe("closed");
-      h.advance(1e6);
-      expect(h.transport.runs).toHaveLength(1);
-      expect(h.types().filter((type) => type !== "close")).toEqual(["error", "reconnect_attempt"]);
-    }
+  it("api.configure{reconnection: false} while creating the first engine (not a reconnection) keeps the attempt", () => {
+    const h = start({ createAtStart: false });
+    h.actor.send({ type: "api.configure", settings: { reconnection: false } });
+    expect(h.state().matches({ active: { engine: "creating" } })).toBe(true);
+    h.created();
+    h.open();
+    expect(h.types()).toEqual(["open"]);
   });
 
-  it("api.configure{reconnection: true} in attemptDue keeps the attempt", () => {
-    const h = start();
-    h.fail();
+  it("api.configure{reconnection: true} while creating keeps the attempt and applies the settings", () => {
+    const { h } = reconnecting();
     h.clock.increment(1000);
     h.actor.send({ type: "api.configure", settings: { reconnection: true, reconnectionDelay: 50 } });
-    expect(h.state().matches({ active: "attemptDue" })).toBe(true);
+    expect(h.state().matches({ active: { engine: "creating" } })).toBe(true);
     expect(h.state().context.settings.reconnectionDelay).toBe(50);
-    h.turn();
     expect(h.transport.live()).toHaveLength(1);
   });
 
-  it("ignores api.open in attemptDue: the attempt is counted once and one transport starts", () => {
-    const h = start();
-    h.fail();
+  it("ignores api.open while creating: the attempt is counted once and one transport runs", () => {
+    const { h } = reconnecting();
     h.clock.increment(1000);
     h.actor.send({ type: "api.open" });
-    expect(h.state().matches({ active: "attemptDue" })).toBe(true);
+    expect(h.state().matches({ active: { engine: "creating" } })).toBe(true);
     expect(h.state().context.attempt).toBe(1);
-    h.turn();
     expect(h.transport.runs).toHaveLength(2);
     expect(h.transport.live()).toHaveLength(1);
     expect(h.types()).toEqual(["error", "reconnect_attempt"]);
   });
 
-  it("remembers a namespace that activates in attemptDue and greets it once the attempt opens", () => {
-    const h = start();
+  it("remembers a namespace that activates while creating and greets it once the attempt opens", () => {
+    const h = start({ createAtStart: false });
+    h.created();
     h.fail();
     h.clock.increment(1000);
     const b = h.createNamespace("/b");
     b.connect();
     expect(h.state().context.activeNamespaces).toEqual(["/b"]);
-    h.turn();
+    h.created();
     h.open();
     expect(b.ref.getSnapshot().matches({ active: "handshaking" })).toBe(true);
     expect(sentPackets(h)).toEqual([{ type: PacketType.CONNECT, nsp: "/b", data: undefined }]);
@@ -843,15 +822,13 @@ describe("api.open while waiting", () => {
     h.actor.send({ type: "api.open" });
     expect(h.emitted.at(-1)).toEqual({ type: "reconnect_attempt", attempt: 1 });
     expect(h.times.at(-1)).toBe(300);
-    expect(h.state().matches({ active: "attemptDue" })).toBe(true);
+    expect(h.state().matches({ active: { engine: "opening" } })).toBe(true);
     expect(backoff.getSnapshot().status).toBe("stopped");
-    expect(childIds(h)).toEqual([]);
-    expect(h.transport.runs).toHaveLength(1);
-    h.turn();
+    expect(childIds(h)).toEqual(["transport"]);
     expect(h.transport.runs).toHaveLength(2);
     expect(h.transport.live()).toHaveLength(1);
     // the stopped backoff never fires: no second attempt at 1000 ms
-    h.advance(5000);
+    h.clock.increment(5000);
     expect(h.types()).toEqual(["error", "reconnect_attempt"]);
   });
 
@@ -859,7 +836,6 @@ describe("api.open while waiting", () => {
     const h = start();
     h.fail();
     h.actor.send({ type: "api.open" });
-    h.turn();
     h.fail();
     h.drain();
     // attempt 2 waits 2000 ms
@@ -867,11 +843,9 @@ describe("api.open while waiting", () => {
     expect(h.emitted).toEqual([]);
     h.clock.increment(1);
     expect(h.emitted).toEqual([{ type: "reconnect_attempt", attempt: 2 }]);
-    h.turn();
     h.fail();
     h.actor.send({ type: "api.open" });
     expect(h.emitted.at(-1)).toEqual({ type: "reconnect_attempt", attempt: 3 });
-    h.turn();
     h.open();
     expect(h.emitted.slice(-2)).toEqual([{ type: "open" }, { type: "reconnect", attempt: 3 }]);
   });
@@ -880,7 +854,6 @@ describe("api.open while waiting", () => {
     const h = start({ settings: { reconnectionAttempts: 1 } });
     h.fail();
     h.actor.send({ type: "api.open" });
-    h.turn();
     h.fail();
     expect(h.types()).toEqual(["error", "reconnect_attempt", "error", "reconnect_error", "reconnect_failed"]);
     expect(h.state().value).toBe("closed");
@@ -895,10 +868,10 @@ describe("canReconnect: reconnection on and an attempt left", () => {
     const namespaceStateAtReconnectFailed: unknown[] = [];
     h.actor.on("reconnect_failed", () => namespaceStateAtReconnectFailed.push(a.ref.getSnapshot().value));
     h.fail("first");
-    h.advance(1000);
+    h.clock.increment(1000);
     h.fail("second");
     expect(a.ref.getSnapshot().matches({ active: "awaitingConnection" })).toBe(true);
-    h.advance(2000);
+    h.clock.increment(2000);
     h.fail("third");
     expect(h.noticesTo("/a").map((notice) => (notice.type === "connection.failed" ? notice.willRetry : notice.type))).toEqual([
       true,
@@ -914,7 +887,7 @@ describe("canReconnect: reconnection on and an attempt left", () => {
       "manager:reconnect_failed",
     ]);
     expect(namespaceStateAtReconnectFailed).toEqual(["inactive"]);
-    h.advance(1e6);
+    h.clock.increment(1e6);
     expect(h.types().filter((type) => type === "reconnect_failed")).toHaveLength(1);
     expect(h.state().value).toBe("closed");
     expect(h.state().context.activeNamespaces).toEqual([]);
@@ -950,7 +923,7 @@ describe("canReconnect: reconnection on and an attempt left", () => {
     expect(namespaceStateAtReconnectFailed).toEqual(["inactive"]);
     expect(h.state().value).toBe("closed");
     expect(childIds(h)).toEqual(["/a"]);
-    h.advance(1e6);
+    h.clock.increment(1e6);
     expect(h.transport.runs).toHaveLength(1);
     expect(h.types()).toEqual(["open", "close", "reconnect_failed"]);
   });
@@ -1037,20 +1010,24 @@ describe("api.close from connecting tells the active namespaces (forced close, w
     expect(a.types()).toEqual(["inactive"]);
   });
 
-  it("tells only the active namespaces, and nothing when closing from waiting or attemptDue", () => {
-    const h = start();
+  it("tells only the active namespaces, and nothing when closing from waiting or before the engine exists", () => {
+    const h = start({ createAtStart: false });
     const a = h.createNamespace("/a");
     h.createNamespace("/idle");
     a.connect();
+    h.created();
     h.actor.send({ type: "api.close" });
     expect(h.noticesTo("/idle")).toEqual([]);
     expect(h.noticesTo("/a")).toHaveLength(1);
     h.actor.send({ type: "api.open" });
+    h.created();
     h.fail();
     h.actor.send({ type: "api.close" });
     h.actor.send({ type: "api.open" });
+    h.created();
     h.fail();
     h.clock.increment(1000);
+    expect(h.state().matches({ active: { engine: "creating" } })).toBe(true);
     h.actor.send({ type: "api.close" });
     expect(h.noticesTo("/a").map((notice) => notice.type)).toEqual(["connection.closed", "connection.failed", "connection.failed"]);
   });
@@ -1073,7 +1050,7 @@ describe("namespace actors are children named by their namespace", () => {
     const a = h.createNamespace("/a");
     a.connect();
     h.fail();
-    h.advance(1000);
+    h.clock.increment(1000);
     h.actor.send({ type: "api.close" });
     h.actor.send({ type: "api.open" });
     h.open();

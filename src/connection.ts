@@ -1,0 +1,164 @@
+// What a Manager and its Sockets share: the connection actor (with its
+// namespace actors), the Sockets' data planes by namespace, the timers and a
+// parser. The Manager is the public face of it; a Socket finds it with
+// connectionOf(manager). Every event sent to the actors from here is a turn
+// (src/dispatch.ts), and what they emit reaches the facade once they are idle.
+import type { Packet } from "socket.io-parser";
+import { PacketType } from "socket.io-parser";
+import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer } from "xstate";
+import { actorClock, createTimers, type Timers } from "../adapters/clock.js";
+import { engineTransport } from "../adapters/engine-transport.js";
+import {
+  connectionMachine,
+  type ConnectionEmitted,
+  type ConnectionEvent,
+  type ConnectionSettings,
+  type NamespaceActorRef,
+} from "../machines/connection.machine.js";
+import { authResolver, namespaceMachine, type NamespaceEmitted, type NamespaceInput } from "../machines/namespace.machine.js";
+import type { Parser, Transport } from "../machines/transport.js";
+import { afterTurn, turn } from "./dispatch.js";
+
+const managedConnection = connectionMachine.provide({
+  actors: {
+    transport: engineTransport,
+    // the `auth` function is user code: called once the actors are idle, and its answer is a turn
+    namespace: namespaceMachine.provide({ actors: { resolveAuth: authResolver({ call: afterTurn, answer: turn }) } }),
+  },
+});
+
+export type ConnectionActor = Actor<typeof managedConnection>;
+
+/** What the connection needs of a Socket. */
+export interface NamespaceEnd<S = unknown> {
+  /** The Socket itself, for manager.socket(nsp). */
+  readonly socket: S;
+  /** An EVENT or ACK packet for this namespace, straight from the transport. */
+  receive(packet: Packet): void;
+  /** What the namespace actor emitted, once the actors are idle. */
+  onLifecycle(event: NamespaceEmitted): void;
+}
+
+export interface ConnectionOptions {
+  uri: string;
+  engineOptions: Record<string, unknown>;
+  parser: Parser;
+  settings: ConnectionSettings;
+  autoConnect: boolean;
+  useNativeTimers: boolean;
+  autoUnref: boolean;
+  inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
+  /** What the connection actor emitted (the Manager events), once the actors are idle. */
+  onLifecycle(event: ConnectionEmitted): void;
+  /** Every decoded packet, before it is routed. */
+  onPacket(packet: Packet): void;
+}
+
+const connections = new WeakMap<object, Connection>();
+
+/** The connection behind a Manager. */
+export function connectionOf(manager: object): Connection {
+  const connection = connections.get(manager);
+  if (!connection) throw new TypeError("not a Manager of socket.io-client-xstate");
+  return connection;
+}
+
+export class Connection {
+  readonly actor: ConnectionActor;
+  readonly timers: Timers;
+  readonly #ends: Record<string, NamespaceEnd | undefined> = Object.create(null);
+  readonly #onPacket: (packet: Packet) => void;
+  #encoder: { encode(packet: Packet): unknown[] } | undefined;
+
+  constructor(manager: object, options: ConnectionOptions) {
+    connections.set(manager, this);
+    this.#onPacket = options.onPacket;
+    this.timers = createTimers({ useNativeTimers: options.useNativeTimers, autoUnref: options.autoUnref });
+    this.actor = createActor(managedConnection, {
+      id: "connection",
+      input: {
+        uri: options.uri,
+        engineOptions: options.engineOptions,
+        parser: options.parser,
+        settings: options.settings,
+        autoConnect: options.autoConnect,
+        deliver: (packet) => this.#deliver(packet),
+      },
+      clock: actorClock(this.timers),
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+    });
+    this.actor.on("*", (event) => afterTurn(() => options.onLifecycle(event)));
+    turn(() => this.actor.start());
+  }
+
+  /** Sends `event` to the connection actor, as a turn. */
+  send(event: ConnectionEvent): void {
+    turn(() => this.actor.send(event));
+  }
+
+  /** Sends `event` to one of its actors, as a turn. */
+  sendTo<E extends { type: string }>(actor: AnyActorRef & { send(event: E): void }, event: E): void {
+    turn(() => actor.send(event));
+  }
+
+  get settings(): ConnectionSettings {
+    return this.actor.getSnapshot().context.settings;
+  }
+
+  get autoConnect(): boolean {
+    return this.actor.getSnapshot().context.autoConnect;
+  }
+
+  /** The current (or last) low-level connection. */
+  get transport(): Transport | undefined {
+    return this.actor.getSnapshot().context.transport;
+  }
+
+  /** The Socket of namespace `nsp`, if any. */
+  socket(nsp: string): unknown {
+    return this.#ends[nsp]?.socket;
+  }
+
+  /** The Sockets, one per namespace. */
+  sockets(): unknown[] {
+    return Object.values(this.#ends).map((end) => end!.socket);
+  }
+
+  /** Registers the Socket of namespace `input.nsp` and spawns its actor. */
+  attach(input: NamespaceInput, end: NamespaceEnd): NamespaceActorRef {
+    if (this.#ends[input.nsp]) {
+      throw new Error(`the Manager already has a Socket for namespace "${input.nsp}": use manager.socket(nsp)`);
+    }
+    this.#ends[input.nsp] = end;
+    const listener = (event: NamespaceEmitted) => afterTurn(() => end.onLifecycle(event));
+    this.send({ type: "api.createNamespace", input, listener });
+    const actor = this.actor.getSnapshot().children[input.nsp] as NamespaceActorRef | undefined;
+    // only when called from code the actors run (an inspection observer, a custom encoder)
+    if (!actor) throw new Error("a Socket cannot be created while the Manager's actors are busy");
+    return actor;
+  }
+
+  /** Throws a TypeError now if `packet` could not be encoded later (when the send buffer is flushed). */
+  checkEncodable(packet: Packet): void {
+    this.#encoder ??= new (this.actor.getSnapshot().context.parser.Encoder)();
+    try {
+      this.#encoder.encode(packet);
+    } catch (error) {
+      throw new TypeError(`socket.emit(): cannot encode the arguments of "${String(packet.data[0])}": ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Every decoded packet, synchronously from the transport: EVENT and ACK packets go to their Socket at once. */
+  #deliver(packet: Packet) {
+    this.#onPacket(packet);
+    switch (packet.type) {
+      case PacketType.EVENT:
+      case PacketType.BINARY_EVENT:
+      case PacketType.ACK:
+      case PacketType.BINARY_ACK:
+        this.#ends[packet.nsp]?.receive(packet);
+    }
+  }
+}
