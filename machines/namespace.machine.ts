@@ -9,7 +9,8 @@ import type { DisconnectDescription, Packet } from "./transport.js";
 
 /** An Error with the `data` a server middleware attached to it (`connect_error`). */
 export interface ExtendedError extends Error {
-  data?: unknown;
+  // any, as in the official typings: `err.data.content` is the documented middleware pattern
+  data?: any;
 }
 
 /** The `auth` option: a payload, or a function called back with one on every attempt. */

@@ -32,17 +32,20 @@ export interface ManagerOptions extends EngineOptions {
   reconnectionDelayMax: number;
   /** Jitter of each delay, within [1 - f, 1 + f] x the nominal delay. Default 0.5. */
   randomizationFactor: number;
-  /** ms before an unanswered connection attempt fails; `false` waits forever. Default 20000. */
-  timeout: number | false;
+  /**
+   * ms before an unanswered connection attempt fails. Default 20000. `false`
+   * waits forever (at run time, as in the official client; its typings say number).
+   */
+  timeout: number;
   /** Connect at once. Default true. */
   autoConnect: boolean;
   /** A custom parser, with `Encoder` and `Decoder` (e.g. socket.io-msgpack-parser). */
-  parser: unknown;
+  parser: any;
   /**
    * Not an option of the official client: an XState inspection observer that
    * sees every actor of this Manager (see `socket.io-client-xstate/inspector`).
    */
-  inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
 
 export interface ManagerReservedEvents {
@@ -65,7 +68,7 @@ function settingsOf(opts: Partial<ManagerOptions>): ConnectionSettings {
     reconnectionDelay: opts.reconnectionDelay ?? 1000,
     reconnectionDelayMax: opts.reconnectionDelayMax ?? 5000,
     randomizationFactor: opts.randomizationFactor ?? 0.5,
-    timeout: opts.timeout == null ? 20000 : opts.timeout,
+    timeout: opts.timeout == null ? 20000 : (opts.timeout as number | false),
   });
 }
 
@@ -180,12 +183,13 @@ export class Manager<
     return this.#configure({ reconnectionDelayMax: v });
   }
 
-  timeout(v: number | false): this;
-  timeout(): number | false;
-  timeout(v?: number | false): this | number | false;
-  timeout(v?: number | false): this | number | false {
+  // a boolean as in the official typings: `false` waits forever, `true` is a TypeError (not a delay)
+  timeout(v: number | boolean): this;
+  timeout(): number | boolean;
+  timeout(v?: number | boolean): this | number | boolean;
+  timeout(v?: number | boolean): this | number | boolean {
     if (!arguments.length) return this.#connection.settings.timeout;
-    return this.#configure({ timeout: v ?? 20000 });
+    return this.#configure({ timeout: (v ?? 20000) as number | false });
   }
 
   /**
@@ -219,11 +223,11 @@ export class Manager<
    * @example
    * const adminSocket = manager.socket("/admin", { auth: { token: "abc" } });
    */
-  socket(nsp: string, opts?: Partial<SocketOptions>): Socket<ListenEvents, EmitEvents> {
+  socket(nsp: string, opts?: Partial<SocketOptions>): Socket {
     let socket = this.#connection.socket(nsp) as Socket | undefined;
     if (!socket) socket = new Socket(this as Manager, nsp, opts);
     else if (this._autoConnect && !socket.active) socket.connect();
-    return socket as unknown as Socket<ListenEvents, EmitEvents>;
+    return socket;
   }
 
   /**

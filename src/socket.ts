@@ -15,13 +15,16 @@ import { checkAckTimeout, describe } from "./options.js";
 
 export type { DisconnectDescription, ExtendedError };
 
+/** The handshake payload, or a function called back with it on every (re)connection. */
+type Auth = { [key: string]: any } | ((cb: (data: object) => void) => void);
+
 export interface SocketOptions {
   /** The handshake payload, or a function called back with it on every (re)connection. */
-  auth: { [key: string]: any } | ((cb: (data: object) => void) => void);
+  auth?: Auth;
   /** Re-sends of an unacknowledged emission (with this set, every emission asks for an ack). */
-  retries: number;
+  retries?: number;
   /** Default timeout in ms of every emission that expects an acknowledgement. */
-  ackTimeout: number;
+  ackTimeout?: number;
 }
 
 export interface SocketReservedEvents {
@@ -125,11 +128,11 @@ export class Socket<
   }
 
   /** The handshake payload (or the function giving it), read on every connection attempt. */
-  get auth(): SocketOptions["auth"] {
-    return this.#actor.getSnapshot().context.auth as SocketOptions["auth"];
+  get auth(): Auth {
+    return this.#actor.getSnapshot().context.auth as Auth;
   }
 
-  set auth(value: SocketOptions["auth"]) {
+  set auth(value: Auth) {
     this.#send({ type: "api.setAuth", auth: value as AuthOption });
   }
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { Manager as OfficialManager } from "socket.io-client";
 import { Manager } from "../../src/index.js";
 import { closedPort, startServer, startSilentServer, type EchoServer } from "../support/servers.js";
-import { clients, fast, record, until, waitFor } from "../support/util.js";
+import { clients, fast, noTimeout, record, until, waitFor } from "../support/util.js";
 import { countEngineConnections, recordBackoffDelays, recordSequence } from "./harness.js";
 import { useEchoServer } from "../support/fixtures.js";
 
@@ -272,7 +272,7 @@ describe("settings: getters and setters", () => {
       reconnectionDelay: 10,
       reconnectionDelayMax: 20,
       randomizationFactor: 0.1,
-      timeout: false,
+      timeout: noTimeout,
     });
     expect(manager.reconnection()).toBe(false);
     expect(manager.reconnectionAttempts()).toBe(3);

@@ -5,7 +5,7 @@ import * as socketIoParser from "socket.io-parser";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Manager } from "../../src/index.js";
 import { startEchoServer, startServer, startSilentServer, type EchoServer } from "../support/servers.js";
-import { clients, fast, record, sleep, until, waitFor, within } from "../support/util.js";
+import { clients, fast, noTimeout, record, sleep, until, waitFor, within } from "../support/util.js";
 import { countEngineConnections, recordRequests } from "./harness.js";
 import { useEchoServer } from "../support/fixtures.js";
 
@@ -322,7 +322,7 @@ describe("connection behaviour", () => {
   it("timeout: false: an unanswered attempt keeps waiting where another one times out", async () => {
     const silent = await startSilentServer();
     try {
-      const patient = c.io(silent.url, { timeout: false, reconnection: false });
+      const patient = c.io(silent.url, { timeout: noTimeout, reconnection: false });
       const patientErrors = record(patient, "connect_error");
       const impatient = c.io(silent.url, { timeout: 50, reconnection: false });
       await waitFor(impatient, "connect_error");

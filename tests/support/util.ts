@@ -77,6 +77,9 @@ export function bytes(value: unknown): number[] {
 /** Fast reconnection settings for tests. */
 export const fast = { reconnectionDelay: 20, reconnectionDelayMax: 40, randomizationFactor: 0 } as const;
 
+/** The `timeout` option `false` (wait forever), which works at run time; the typings say number, like socket.io-client's. */
+export const noTimeout = false as unknown as number;
+
 type Options = Partial<ManagerOptions & SocketOptions>;
 
 /**
