@@ -1,15 +1,15 @@
 // Watching the machines live: every actor of a Manager (connection, transport,
 // backoff, namespaces) reports to the XState inspection observer given as the
-// Manager's `inspect` option. Three observers come with the client:
+// Manager's `inspect` option. This entry (socket.io-client-xstate/inspector):
 // - transitionLogger(): one readable line per state change, for a terminal;
-// - createStatelyInspector(): the Stately inspector (@statelyai/inspect, an
-//   optional peer dependency), in a browser window or over a WebSocket;
 // - statelySanitizers: what the Stately inspector should show of a context.
-import type { ActorRefLike, InspectionEvent, Observer } from "xstate";
+// The Stately inspector itself is in adapters/stately.ts (its own entry,
+// /inspector/stately), so that nothing here refers to the optional peer
+// @statelyai/inspect: a bundler resolves every import it sees, dynamic ones too.
+import type { InspectionEvent } from "xstate";
 
-type AnyActorRef = ActorRefLike & { id?: string; _parent?: ActorRefLike };
-
-type Inspect = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+/** What actorName() reads of an actor (the inspection events' `actorRef`, whatever the xstate 5 release types it as). */
+type NamedActor = { id?: string; _parent?: NamedActor };
 
 export interface TransitionLoggerOptions {
   /** Where each line goes; console.log by default. */
@@ -28,10 +28,10 @@ export function formatStateValue(value: unknown): string {
 }
 
 /** The actor's place in its Manager: "connection", "connection/transport", "connection/namespace /admin". */
-export function actorName(actor: AnyActorRef): string {
+export function actorName(actor: object): string {
   const names: string[] = [];
-  for (let ref: AnyActorRef | undefined = actor; ref; ref = (ref as { _parent?: AnyActorRef })._parent) {
-    const id = (ref as { id?: string }).id ?? "?";
+  for (let ref: NamedActor | undefined = actor as NamedActor; ref; ref = ref._parent) {
+    const id = ref.id ?? "?";
     names.unshift(id.startsWith("/") ? `namespace ${id}` : id);
   }
   return names.join("/");
@@ -88,25 +88,3 @@ export function sanitizeEvent<T extends { type: string }>(event: T): T {
 
 /** The sanitizers to give @statelyai/inspect's createBrowserInspector / createWebSocketInspector. */
 export const statelySanitizers = { sanitizeContext, sanitizeEvent };
-
-export interface StatelyInspectorOptions {
-  /** Connect to a WebSocket inspection server instead of opening the browser inspector. */
-  url?: string;
-}
-
-/**
- * Opens the Stately inspector (@statelyai/inspect must be installed): in a
- * browser, a window on stately.ai/inspect; with `url`, a WebSocket to an
- * inspection server. Give its `inspect` to the Manager:
- *
- * @example
- * const inspector = await createStatelyInspector();
- * const socket = io(url, { inspect: inspector.inspect });
- */
-export async function createStatelyInspector(options: StatelyInspectorOptions = {}): Promise<{ inspect: Inspect; stop(): void }> {
-  const stately = await import("@statelyai/inspect");
-  const inspector = options.url
-    ? stately.createWebSocketInspector({ url: options.url, ...statelySanitizers })
-    : stately.createBrowserInspector(statelySanitizers);
-  return { inspect: inspector.inspect, stop: () => inspector.stop() };
-}

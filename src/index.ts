@@ -40,7 +40,7 @@ function lookup(uri?: string | Partial<ManagerOptions & SocketOptions>, opts?: P
 }
 
 // io.protocol as documented (the official builds leave it undefined), and the standalone build's io.Manager, io.Socket
-Object.assign(lookup, { Manager, Socket, io: lookup, connect: lookup, protocol });
+Object.assign(lookup, { Manager, Socket, io: lookup, connect: lookup, default: lookup, protocol });
 
 export { protocol, Manager, Socket, lookup as io, lookup as connect, lookup as default };
 export type { ManagerOptions, ManagerReservedEvents } from "./manager.js";

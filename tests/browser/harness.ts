@@ -17,9 +17,9 @@ export const distDir = join(root, "dist");
 
 // ---------------------------------------------------------------- the build
 
-/** The dist/ files the browser and bundler tests load. */
-const requiredOutputs = ["socket.io.js", "socket.io.esm.min.js", "index.js", "index.cjs"];
-const sourceRoots = ["src", "machines", "adapters", "tsup.config.ts", "package.json"];
+/** The dist/ files the browser and bundler tests load (package.json and index.cjs: written last, by scripts/build.ts). */
+const requiredOutputs = ["socket.io.js", "socket.io.min.js", "socket.io.esm.min.js", "index.mjs", "index.cjs", "index.d.cts", "package.json"];
+const sourceRoots = ["src", "machines", "adapters", "tsup.config.ts", "scripts/build.ts", "package.json"];
 
 function newestMtime(path: string): number {
   const stats = statSync(path);
@@ -47,7 +47,7 @@ function isRunning(pid: number): boolean {
   }
 }
 
-// test files run in parallel processes: one build at a time (tsup's `clean` empties dist/ first)
+// test files run in parallel processes: one build at a time (the build empties dist/ first)
 const lockDir = join(tmpdir(), `socket.io-client-xstate-build-${Buffer.from(root).toString("hex").slice(-24)}.lock`);
 
 async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
@@ -76,7 +76,7 @@ async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Builds dist/ with `npx tsup` when it is missing or older than the sources,
+ * Builds dist/ with `npm run build` when it is missing or older than the sources,
  * so that `npm test` works on a fresh clone. Call from beforeAll (a build takes ~15 s).
  */
 export async function ensureBuild(): Promise<void> {
@@ -85,13 +85,13 @@ export async function ensureBuild(): Promise<void> {
     const reason = staleReason(); // another test file may have built it meanwhile
     if (!reason) return;
     await new Promise<void>((resolve, reject) => {
-      execFile("npx", ["tsup"], { cwd: root, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      execFile("npm", ["run", "build"], { cwd: root, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
         if (!error) return resolve();
-        reject(new Error(`the test build failed (${reason}): \`npx tsup\` in ${root} exited with ${error.code ?? error.signal}\n${stdout}\n${stderr}`));
+        reject(new Error(`the test build failed (${reason}): \`npm run build\` in ${root} exited with ${error.code ?? error.signal}\n${stdout}\n${stderr}`));
       });
     });
     const after = staleReason();
-    if (after) throw new Error(`\`npx tsup\` succeeded but ${after}: see tsup.config.ts`);
+    if (after) throw new Error(`\`npm run build\` succeeded but ${after}: see tsup.config.ts and scripts/build.ts`);
   });
 }
 

@@ -3,7 +3,8 @@
 import { createInspector } from "@statelyai/inspect";
 import { WebSocketServer } from "ws";
 import { describe, expect, it } from "vitest";
-import { createStatelyInspector, statelySanitizers, transitionLogger } from "../../adapters/inspector.js";
+import { statelySanitizers, transitionLogger } from "../../adapters/inspector.js";
+import { createStatelyInspector } from "../../adapters/stately.js";
 import type { EchoServer } from "../support/servers.js";
 import { clients, fast, until, waitFor } from "../support/util.js";
 import { useEchoServer } from "../support/fixtures.js";
