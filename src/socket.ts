@@ -15,12 +15,11 @@ import { checkAckTimeout, describe } from "./options.js";
 
 export type { DisconnectDescription, ExtendedError };
 
-/** The handshake payload, or a function called back with it on every (re)connection. */
-type Auth = { [key: string]: any } | ((cb: (data: object) => void) => void);
-
+// The public signatures spell their types out, as the official typings do, so
+// that a type error in an application reads the same with either package.
 export interface SocketOptions {
   /** The handshake payload, or a function called back with it on every (re)connection. */
-  auth?: Auth;
+  auth?: { [key: string]: any } | ((cb: (data: object) => void) => void);
   /** Re-sends of an unacknowledged emission (with this set, every emission asks for an ack). */
   retries?: number;
   /** Default timeout in ms of every emission that expects an acknowledgement. */
@@ -128,11 +127,11 @@ export class Socket<
   }
 
   /** The handshake payload (or the function giving it), read on every connection attempt. */
-  get auth(): Auth {
-    return this.#actor.getSnapshot().context.auth as Auth;
+  get auth(): { [key: string]: any } | ((cb: (data: object) => void) => void) {
+    return this.#actor.getSnapshot().context.auth as NonNullable<SocketOptions["auth"]>;
   }
 
-  set auth(value: Auth) {
+  set auth(value: { [key: string]: any } | ((cb: (data: object) => void) => void)) {
     this.#send({ type: "api.setAuth", auth: value as AuthOption });
   }
 
@@ -226,48 +225,48 @@ export class Socket<
   }
 
   /** Adds a catch-all listener of incoming events: `(eventName, ...args)`. */
-  onAny(listener: AnyListener): this {
+  onAny(listener: (...args: any[]) => void): this {
     (this.#anyListeners ??= []).push(listener);
     return this;
   }
 
   /** Adds a catch-all listener of incoming events, first in line. */
-  prependAny(listener: AnyListener): this {
+  prependAny(listener: (...args: any[]) => void): this {
     (this.#anyListeners ??= []).unshift(listener);
     return this;
   }
 
   /** Removes a catch-all listener of incoming events, or all of them. */
-  offAny(listener?: AnyListener): this {
+  offAny(listener?: (...args: any[]) => void): this {
     this.#anyListeners = without(this.#anyListeners, listener);
     return this;
   }
 
   /** The catch-all listeners of incoming events. */
-  listenersAny(): AnyListener[] {
+  listenersAny(): ((...args: any[]) => void)[] {
     return this.#anyListeners ?? [];
   }
 
   /** Adds a catch-all listener of outgoing events: `(eventName, ...args)`. */
-  onAnyOutgoing(listener: AnyListener): this {
+  onAnyOutgoing(listener: (...args: any[]) => void): this {
     (this.#anyOutgoingListeners ??= []).push(listener);
     return this;
   }
 
   /** Adds a catch-all listener of outgoing events, first in line. */
-  prependAnyOutgoing(listener: AnyListener): this {
+  prependAnyOutgoing(listener: (...args: any[]) => void): this {
     (this.#anyOutgoingListeners ??= []).unshift(listener);
     return this;
   }
 
   /** Removes a catch-all listener of outgoing events, or all of them. */
-  offAnyOutgoing(listener?: AnyListener): this {
+  offAnyOutgoing(listener?: (...args: any[]) => void): this {
     this.#anyOutgoingListeners = without(this.#anyOutgoingListeners, listener);
     return this;
   }
 
   /** The catch-all listeners of outgoing events. */
-  listenersAnyOutgoing(): AnyListener[] {
+  listenersAnyOutgoing(): ((...args: any[]) => void)[] {
     return this.#anyOutgoingListeners ?? [];
   }
 
