@@ -11,7 +11,8 @@
 // - socket.io.d.ts types the UMD script;
 // - `#private;` members of the declared classes become `private "#private";`,
 //   which TypeScript accepts for any target (its default target rejects
-//   private identifiers in declarations: TS18028).
+//   private identifiers in declarations: TS18028);
+// - the machines' types hold for every xstate of the peer range (below).
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -40,8 +41,8 @@ for (const file of readdirSync(dist).filter((name) => name.endsWith(".d.ts"))) {
 }
 
 for (const file of readdirSync(dist).filter((name) => /\.d\.[mc]ts$/.test(name))) {
-  const text = read(file);
-  if (text.includes("#private;")) write(file, text.replace(/^(\s*)#private;$/gm, '$1private "#private";'));
+  const text = withoutDefaultTransitionMeta(read(file).replace(/^(\s*)#private;$/gm, '$1private "#private";'));
+  if (text !== read(file)) write(file, text);
 }
 
 // require("socket.io-client-xstate") is io() itself
@@ -54,6 +55,30 @@ write(
 );
 write("index.d.cts", exportEquals(read("index.d.cts")));
 write("socket.io.d.ts", scriptTypes());
+
+/**
+ * The machines' types are written out as `xstate.StateMachine<...>`: xstate
+ * 5.33 added a 15th type parameter, TTransitionMeta, which defaults to the
+ * 13th (TStateMeta). Written with 14 arguments when it is its default, as
+ * TypeScript would accept from a user, the declarations hold for every xstate
+ * of the peer range (5.20 to 5.32 take exactly 14): scripts/check-xstate.sh
+ * compiles them against the lowest.
+ */
+function withoutDefaultTransitionMeta(source: string): string {
+  const file = ts.createSourceFile("x.d.ts", source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const cuts: Array<[number, number]> = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isTypeReferenceNode(node) && /^(xstate\.)?StateMachine$/.test(node.typeName.getText(file))) {
+      const args = node.typeArguments;
+      if (args?.length === 15 && args[14]!.getText(file) === args[12]!.getText(file)) cuts.push([args[13]!.end, args[14]!.end]);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  let text = source;
+  for (const [start, end] of cuts.sort((a, b) => b[0] - a[0])) text = text.slice(0, start) + text.slice(end);
+  return text;
+}
 
 /**
  * Rewrites tsup's CommonJS entry declarations (ESM syntax: `export { ... }`)

@@ -6,10 +6,9 @@
 //   @statelyai/inspect; the bundles run in Chromium against a real server.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
-import { startEchoServer, type EchoServer } from "../support/servers.js";
-import { packedApp, packageName, runNode, type PackedApp } from "../support/packed.js";
+import { packageName, runNode, usePackedApps, type PackedApp } from "../support/packed.js";
 import { browserSuite, distDir, openPage, testPage, type PageTesting } from "../browser/harness.js";
 
 // globals of the test page (code passed to page.evaluate runs there)
@@ -19,22 +18,9 @@ declare const stately: Record<string, any>;
 
 /** What a bundle for browsers must not contain: require() calls, node: builtins, and the ws package's WebSocket handshake. */
 const nodeOnly = /\brequire\(["'][^"']+["']\)|from\s*["']node:[^"']*["']|["']node:[a-z_/]+["']|Sec-WebSocket-Key|permessage-deflate/g;
-const entries = ["", "/machines", "/xstate", "/inspector", "/inspector/stately"].map((path) => packageName + path);
+const entries = ["", "/debug", "/machines", "/xstate", "/inspector", "/inspector/stately"].map((path) => packageName + path);
 
-let server: EchoServer;
-let bare: PackedApp; // without the optional peer @statelyai/inspect
-let full: PackedApp;
-
-beforeAll(async () => {
-  server = await startEchoServer();
-  [bare, full] = await Promise.all([packedApp({ withStately: false }), packedApp({ withStately: true })]);
-}, 180_000);
-
-afterAll(async () => {
-  bare?.remove();
-  full?.remove();
-  await server?.close();
-});
+const apps = usePackedApps();
 
 /**
  * Connects to SERVER_URL, gets an ack, disconnects and prints what it saw as
@@ -68,7 +54,7 @@ const expectedReport = (kind: string) => ({
   ack: `hello from ${kind}`,
 });
 
-const node = (app: PackedApp, kind: string, args: string[]) => runNode(app, args, { SERVER_URL: server.url, CLIENT_KIND: kind }).then((run) => run.report);
+const node = (app: PackedApp, kind: string, args: string[]) => runNode(app, args, { SERVER_URL: apps.server.url, CLIENT_KIND: kind }).then((run) => run.report);
 
 describe("Node resolves the package through its exports", () => {
   it('require("socket.io-client-xstate") returns io() itself, with io.io, io.connect, io.default, io.Manager, io.Socket, io.protocol and the transports', async () => {
@@ -80,19 +66,19 @@ const shape = {
 };
 console.log(JSON.stringify(shape));
 ${clientProgram("").replace("const report = {", "const report = { shape,")}`;
-    expect(await node(bare, "require", ["-e", program])).toEqual({
+    expect(await node(apps.bare, "require", ["-e", program])).toEqual({
       shape: { io: true, connect: true, default: true, transports: ["Fetch", "NodeXHR", "XHR", "NodeWebSocket", "WebSocket", "WebTransport"] },
       ...expectedReport("require"),
     });
   });
 
   it('const { io, Manager, Socket, protocol } = require(...) too: the CommonJS entry connects, acks and lets the process exit', async () => {
-    const report = await node(bare, "destructured require", ["-e", clientProgram(`const { io, Manager, Socket, protocol } = require("${packageName}");`)]);
+    const report = await node(apps.bare, "destructured require", ["-e", clientProgram(`const { io, Manager, Socket, protocol } = require("${packageName}");`)]);
     expect(report).toEqual(expectedReport("destructured require"));
   });
 
   it('import { io } from "socket.io-client-xstate" loads the ESM entry, which connects, acks and lets the process exit', async () => {
-    const report = await node(bare, "import", ["--input-type=module", "-e", clientProgram(`import { io, Manager, Socket, protocol } from "${packageName}";`)]);
+    const report = await node(apps.bare, "import", ["--input-type=module", "-e", clientProgram(`import { io, Manager, Socket, protocol } from "${packageName}";`)]);
     expect(report).toEqual(expectedReport("import"));
   });
 
@@ -103,7 +89,7 @@ const names = (module) => Object.keys(module).filter((name) => name !== "default
 const report = {};
 for (const entry of ${JSON.stringify(entries)}) report[entry] = { require: names(require(entry)), import: names(await import(entry)) };
 console.log(JSON.stringify(report));`;
-    const report = (await node(bare, "entries", ["--input-type=module", "-e", program])) as Record<string, { require: string[]; import: string[] }>;
+    const report = (await node(apps.bare, "entries", ["--input-type=module", "-e", program])) as Record<string, { require: string[]; import: string[] }>;
     expect(Object.keys(report)).toEqual(entries);
     for (const [entry, { require, import: imported }] of Object.entries(report)) {
       expect(require, entry).toEqual(imported);
@@ -126,13 +112,13 @@ io.Manager.prototype.socket = function (...args) { const socket = original.apply
 actor.start();
 actor.stop();
 console.log(JSON.stringify({ created: created.length, shared: created.every((socket) => socket instanceof Socket) }));`;
-    expect(await node(bare, "shared classes", ["-e", program])).toEqual({ created: 1, shared: true });
+    expect(await node(apps.bare, "shared classes", ["-e", program])).toEqual({ created: 1, shared: true });
   });
 
   it("require() of dist/socket.io.js returns the standalone script's io, like socket.io-client's", async () => {
     const program = `const io = require("${packageName}/dist/socket.io.js");
 console.log(JSON.stringify({ io: typeof io, keys: Object.keys(io).sort(), protocol: io.protocol, self: io.io === io }));`;
-    expect(await node(bare, "script", ["-e", program])).toEqual({
+    expect(await node(apps.bare, "script", ["-e", program])).toEqual({
       io: "function",
       keys: ["Manager", "Socket", "connect", "default", "io", "protocol"],
       protocol: 5,
@@ -257,9 +243,9 @@ describe.each(Object.keys(bundlers))("%s bundles every entry for browsers", (nam
   let statelyBundle: Bundle;
 
   beforeAll(async () => {
-    writeFileSync(join(bare.dir, "browser-app.js"), appSource);
-    writeFileSync(join(full.dir, "stately-app.js"), statelySource);
-    [appBundle, statelyBundle] = await Promise.all([bundler(bare, "browser-app.js"), bundler(full, "stately-app.js")]);
+    writeFileSync(join(apps.bare.dir, "browser-app.js"), appSource);
+    writeFileSync(join(apps.full.dir, "stately-app.js"), statelySource);
+    [appBundle, statelyBundle] = await Promise.all([bundler(apps.bare, "browser-app.js"), bundler(apps.full, "stately-app.js")]);
   }, 60_000);
 
   it("/, /machines, /xstate and /inspector without @statelyai/inspect installed, with one xstate (the app's) and the browser transports", () => {
@@ -339,6 +325,7 @@ async function waitUntil(condition: () => boolean): Promise<void> {
 describe("esbuild bundles the package for Node", () => {
   it("with Node's transports, into a CommonJS bundle that connects, acks and lets the process exit", async () => {
     const esbuild = await import("esbuild");
+    const { bare } = apps;
     writeFileSync(join(bare.dir, "node-app.mjs"), clientProgram(`import { io, Manager, Socket, protocol } from "${packageName}";`));
     const result = await esbuild.build({
       absWorkingDir: bare.dir,
@@ -353,7 +340,7 @@ describe("esbuild bundles the package for Node", () => {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs).toContainEqual(expect.stringMatching(new RegExp(`node_modules/${packageName}/dist/index\\.mjs$`)));
     expect(inputs.some((input) => /engine\.io-client\/build\/esm(-debug)?\/transports\/websocket\.node\.js$/.test(input))).toBe(true);
-    expect(await node(bare, "bundled for node", [join(bare.dir, "out", "node", "node-app.cjs")])).toEqual(expectedReport("bundled for node"));
+    expect(await node(apps.bare, "bundled for node", [join(bare.dir, "out", "node", "node-app.cjs")])).toEqual(expectedReport("bundled for node"));
   });
 });
 

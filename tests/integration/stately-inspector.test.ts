@@ -2,26 +2,13 @@
 // leaves nothing running after stop(): checked in this process where it can
 // be, and in Node.js processes on the packed package where the question is
 // "does the process exit by itself" or "is the optional peer missing".
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createStatelyInspector } from "../../adapters/stately.js";
-import { closedPort, startEchoServer, type EchoServer } from "../support/servers.js";
-import { packedApp, packageName, runNode, type PackedApp } from "../support/packed.js";
+import { closedPort } from "../support/servers.js";
+import { packageName, runNode, usePackedApps } from "../support/packed.js";
 
 const entry = `${packageName}/inspector/stately`;
-let server: EchoServer;
-let bare: PackedApp; // without @statelyai/inspect
-let full: PackedApp;
-
-beforeAll(async () => {
-  server = await startEchoServer();
-  [bare, full] = await Promise.all([packedApp({ withStately: false }), packedApp({ withStately: true })]);
-}, 180_000);
-
-afterAll(async () => {
-  bare?.remove();
-  full?.remove();
-  await server?.close();
-});
+const apps = usePackedApps();
 
 /** A program that prints, as JSON, how createStatelyInspector(options) settled. */
 function attempt(importLine: string, options: string) {
@@ -35,7 +22,7 @@ createStatelyInspector(${options}).then(
 describe("without @statelyai/inspect installed", () => {
   it("import: rejects with how to install it, not Node's ERR_MODULE_NOT_FOUND", async () => {
     const program = attempt(`import { createStatelyInspector } from "${entry}";`, `{ url: "ws://127.0.0.1:1" }`);
-    const { report } = await runNode(bare, ["--input-type=module", "-e", program]);
+    const { report } = await runNode(apps.bare, ["--input-type=module", "-e", program]);
     expect(report).toEqual({
       rejected: "createStatelyInspector() needs @statelyai/inspect, an optional peer dependency of socket.io-client-xstate: npm install @statelyai/inspect",
       cause: "ERR_MODULE_NOT_FOUND",
@@ -44,7 +31,7 @@ describe("without @statelyai/inspect installed", () => {
 
   it("require: the same message", async () => {
     const program = attempt(`const { createStatelyInspector } = require("${entry}");`, `{ url: "ws://127.0.0.1:1" }`);
-    const { report } = await runNode(bare, ["-e", program]);
+    const { report } = await runNode(apps.bare, ["-e", program]);
     expect(report).toMatchObject({ rejected: expect.stringContaining("npm install @statelyai/inspect") });
   });
 
@@ -57,7 +44,7 @@ socket.on("connect", () => {
   socket.disconnect();
   console.log(JSON.stringify({ opened: lines.some((line) => /connection\\s+active\\.engine\\.opening -> active\\.engine\\.open/.test(line)) }));
 });`;
-    const { report } = await runNode(bare, ["--input-type=module", "-e", program], { SERVER_URL: server.url });
+    const { report } = await runNode(apps.bare, ["--input-type=module", "-e", program], { SERVER_URL: apps.server.url });
     expect(report).toEqual({ opened: true });
   });
 });
@@ -80,7 +67,7 @@ describe("createStatelyInspector() fails fast", () => {
 
   it("and the process exits by itself after the rejection (no retry left running)", async () => {
     const program = attempt(`import { createStatelyInspector } from "${entry}";`, `{ url: "ws://127.0.0.1:${await closedPort()}" }`);
-    const { report } = await runNode(full, ["--input-type=module", "-e", program]);
+    const { report } = await runNode(apps.full, ["--input-type=module", "-e", program]);
     expect(report).toMatchObject({ rejected: expect.stringContaining("no inspection server answered at ws://127.0.0.1:") });
   });
 });
@@ -110,7 +97,7 @@ console.log(JSON.stringify({ received: [...new Set(received)].sort() }));`;
   }
 
   it.each(["stop first", "server gone first"] as const)("%s: the process exits", async (order) => {
-    const { report } = await runNode(full, ["--input-type=module", "-e", session(order)], { SERVER_URL: server.url });
+    const { report } = await runNode(apps.full, ["--input-type=module", "-e", session(order)], { SERVER_URL: apps.server.url });
     expect(report).toEqual({ received: ["@xstate.actor", "@xstate.event", "@xstate.snapshot"] });
   });
 });

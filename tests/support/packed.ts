@@ -8,7 +8,9 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { afterAll, beforeAll } from "vitest";
 import { ensureBuild, root } from "../browser/harness.js";
+import { startEchoServer, type EchoServer } from "./servers.js";
 
 export const packageName = "socket.io-client-xstate";
 
@@ -32,7 +34,7 @@ export async function packedApp(options: { withStately: boolean }): Promise<Pack
     if (!packed) throw new Error(`npm pack printed no file: ${stdout}`);
     await run("tar", ["-xzf", join(dir, packed.filename), "-C", installed, "--strip-components=1"]);
     for (const name of readdirSync(join(root, "node_modules"))) {
-      if (name.startsWith(".") || (name === "@statelyai" && !options.withStately)) continue;
+      if (name.startsWith(".") || name === packageName || (name === "@statelyai" && !options.withStately)) continue;
       symlinkSync(join(root, "node_modules", name), join(modules, name), "dir");
     }
     return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
@@ -71,4 +73,37 @@ export function runNode(app: PackedApp, args: string[], env: Record<string, stri
       resolve({ stdout, stderr, report });
     });
   });
+}
+
+/**
+ * For a test file: an echo server, and the package packed into two apps, one
+ * with the optional peer @statelyai/inspect and one without; all removed after the file.
+ */
+export function usePackedApps() {
+  const state: { server?: EchoServer; bare?: PackedApp; full?: PackedApp } = {};
+  beforeAll(async () => {
+    state.server = await startEchoServer();
+    [state.bare, state.full] = await Promise.all([packedApp({ withStately: false }), packedApp({ withStately: true })]);
+  }, 180_000);
+  afterAll(async () => {
+    state.bare?.remove();
+    state.full?.remove();
+    await state.server?.close();
+  });
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`usePackedApps(): ${what} is not ready (its beforeAll failed)`);
+    return value;
+  };
+  return {
+    get server(): EchoServer {
+      return ready(state.server, "the echo server");
+    },
+    /** Without @statelyai/inspect. */
+    get bare(): PackedApp {
+      return ready(state.bare, "the app without @statelyai/inspect");
+    },
+    get full(): PackedApp {
+      return ready(state.full, "the app with @statelyai/inspect");
+    },
+  };
 }

@@ -25,6 +25,13 @@ export async function typedEvents(): Promise<void> {
     void values;
   });
   socket.on("withAck", (d, callback) => callback(d.length));
+  // reserved events keep their documented signatures
+  socket.on("connect", () => {});
+  socket.on("connect_error", (err) => void err.message.toUpperCase());
+  socket.on("disconnect", (reason, details) => {
+    const why: string = reason;
+    void [why, details];
+  });
   socket.once("noArg", () => {});
   socket.off("basicEmit");
   socket.off("withAck", () => {});
