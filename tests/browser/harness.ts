@@ -77,7 +77,7 @@ async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
 
 /**
  * Builds dist/ with `npm run build` when it is missing or older than the sources,
- * so that `npm test` works on a fresh clone. Call from beforeAll (a build takes ~15 s).
+ * so that `npm test` works on a fresh clone. Call from beforeAll (a build takes about a minute: the declarations).
  */
 export async function ensureBuild(): Promise<void> {
   if (!staleReason()) return;
