@@ -46,6 +46,17 @@ describe("constructor", () => {
     expect(manager.opts.path).toBe("/socket.io");
   });
 
+  it("reads manager.opts on every attempt: a query changed in place goes with the next reconnection", async () => {
+    const socket = c.io(server.url, { ...fast, query: { token: "first" } });
+    await waitFor(socket, "connect");
+    expect(server.serverSocket(socket.id!).handshake.query.token).toBe("first");
+    socket.io.opts.query = { token: "refreshed" };
+    socket.emit("close-transport");
+    await waitFor(socket, "disconnect");
+    await waitFor(socket, "connect");
+    expect(server.serverSocket(socket.id!).handshake.query.token).toBe("refreshed");
+  });
+
   it("throws a TypeError for a URL that is neither a string nor options", () => {
     expect(() => new Manager(42 as unknown as string)).toThrow(TypeError);
     expect(() => new Manager(42 as unknown as string)).toThrow(/URL must be a string/);
