@@ -219,11 +219,13 @@ const bundlers: Record<string, Bundler> = {
 
 /** Every entry but the Stately one, and xstate itself: the app's machine invokes socketActor. */
 const appSource = `import { io, Manager, Socket, protocol } from "${packageName}";
+import { io as debugIo } from "${packageName}/debug";
 import { connectionMachine, namespaceMachine } from "${packageName}/machines";
 import { socketActor } from "${packageName}/xstate";
 import { transitionLogger } from "${packageName}/inspector";
+import scriptIo from "${packageName}/dist/socket.io.js";
 import { createActor, setup } from "xstate";
-window.app = { io, Manager, Socket, protocol, connectionMachine, namespaceMachine, socketActor, transitionLogger, createActor, setup };
+window.app = { io, debugIo, scriptIo, Manager, Socket, protocol, connectionMachine, namespaceMachine, socketActor, transitionLogger, createActor, setup };
 `;
 const statelySource = `import { createStatelyInspector } from "${packageName}/inspector/stately";
 import { io } from "${packageName}";
@@ -248,10 +250,11 @@ describe.each(Object.keys(bundlers))("%s bundles every entry for browsers", (nam
     [appBundle, statelyBundle] = await Promise.all([bundler(apps.bare, "browser-app.js"), bundler(apps.full, "stately-app.js")]);
   }, 60_000);
 
-  it("/, /machines, /xstate and /inspector without @statelyai/inspect installed, with one xstate (the app's) and the browser transports", () => {
+  it("/, /debug, /machines, /xstate, /inspector and /dist/socket.io.js without @statelyai/inspect installed, with one xstate (the app's) and the browser transports", () => {
     const { inputs, code } = appBundle;
     expect(ours(inputs).length).toBeGreaterThan(0);
-    expect(ours(inputs).filter((input) => !input.endsWith(".mjs")), 'only ESM files (the "import" condition)').toEqual([]);
+    const modules = ours(inputs).filter((input) => !input.endsWith("/dist/socket.io.js"));
+    expect(modules.filter((input) => !input.endsWith(".mjs")), 'only ESM files (the "import" condition)').toEqual([]);
     expect(xstateCopies(inputs)).toHaveLength(1);
     expect(inputs.filter((input) => /@statelyai/.test(input))).toEqual([]);
     expect(inputs.filter((input) => /node_modules\/(ws|xmlhttprequest-ssl|debug)\//.test(input) || /\.node\.js$/.test(input))).toEqual([]);
@@ -299,12 +302,15 @@ describe.each(Object.keys(bundlers))("%s bundles every entry for browsers", (nam
         inspected.disconnect();
         return {
           ack,
+          debugIsIo: app.debugIo === app.io,
+          // the UMD script, imported as a CommonJS module: its io()
+          script: { io: typeof app.scriptIo, self: app.scriptIo.io === app.scriptIo, protocol: app.scriptIo.protocol },
           opened: lines.some((line) => /active\.engine\.opening -> active\.engine\.open/.test(line)),
           // the package's machines are made by the app's xstate
           oneXState: Object.getPrototypeOf(app.connectionMachine) === Object.getPrototypeOf(app.setup({}).createMachine({})),
         };
       }, `ws://127.0.0.1:${(inspection.address() as { port: number }).port}`);
-      expect(result).toEqual({ ack: "bundled", opened: true, oneXState: true });
+      expect(result).toEqual({ ack: "bundled", debugIsIo: true, script: { io: "function", self: true, protocol: 5 }, opened: true, oneXState: true });
       await waitUntil(() => received.includes("@xstate.snapshot"));
       expect(received).toContain("@xstate.actor");
       await tab.page.evaluate(() => stately.inspector.stop());
