@@ -11,7 +11,17 @@
 import { Socket as Engine, type SocketOptions as EngineOptions } from "engine.io-client";
 import { PacketType } from "socket.io-parser";
 import { fromCallback } from "xstate";
-import type { Packet, Transport, TransportCommand, TransportEvent, TransportInput } from "../machines/transport.js";
+import { connectPayload, isCredentials, startSession, type Credentials } from "../machines/credentials.js";
+import { hide, redact, reveal } from "../machines/secrets.js";
+import type {
+  DisconnectDescription,
+  Endpoint,
+  Packet,
+  Transport,
+  TransportCommand,
+  TransportEvent,
+  TransportInput,
+} from "../machines/transport.js";
 import { afterTurn, turn } from "../src/dispatch.js";
 import { reportError } from "../src/report-error.js";
 
@@ -49,6 +59,22 @@ export function isWellFormed(packet: unknown): packet is Packet {
 
 const toError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
 
+/** What the machines see of an engine error: its message and plain fields, not its request (URL, headers). */
+function redactError(error: Error): Error {
+  const copy = new Error(error.message) as Error & Record<string, unknown>;
+  copy.name = error.name;
+  copy.stack = error.stack;
+  for (const [key, value] of Object.entries(error)) if (value === null || typeof value !== "object") copy[key] = value;
+  return redact(error, copy);
+}
+
+/** What the machines see of a close description: its text, not its event or request. */
+function redactDescription(description: DisconnectDescription | undefined): DisconnectDescription | undefined {
+  if (description === undefined) return undefined;
+  if (description instanceof Error) return redactError(description);
+  return redact(description, { description: description.description });
+}
+
 /** The data plane's handle on one engine. */
 class EngineTransport implements Transport {
   readonly engine: Engine;
@@ -79,18 +105,27 @@ class EngineTransport implements Transport {
   isStale(): boolean {
     return (this.engine as unknown as { _hasPingExpired?: () => boolean })._hasPingExpired?.() ?? false;
   }
+}
 
-  /** What the inspector shows of it. */
-  toJSON() {
-    return { transport: this.engine.transport?.name, id: this.engine.id };
-  }
+/**
+ * The server's CONNECT as the machines see it: `{ sid, recovered }`. The
+ * session id to recover (`pid`) goes into the credentials the CONNECT was sent with.
+ */
+function withoutSecrets(packet: Packet, sentWith: Credentials | undefined): Packet {
+  const data = packet.data as { sid?: unknown; pid?: unknown } | undefined;
+  const pid = typeof data?.pid === "string" ? data.pid : undefined;
+  const recovered = sentWith ? startSession(sentWith, pid) : false;
+  return { type: packet.type, nsp: packet.nsp, data: { sid: data?.sid, recovered } };
 }
 
 export const engineTransport = fromCallback<TransportCommand, TransportInput, TransportEvent>(
   ({ input, sendBack, receive }) => {
+    const endpoint = reveal(input);
     let transport: EngineTransport | undefined;
-    let decoder: InstanceType<TransportInput["parser"]["Decoder"]> | undefined;
+    let decoder: InstanceType<Endpoint["parser"]["Decoder"]> | undefined;
     let stopped = false;
+    /** The credentials of the CONNECT sent for each namespace on this engine, for the server's answer. */
+    const handshakes = new Map<string, Credentials>();
     const report = (event: TransportEvent) => turn(() => sendBack(event));
 
     const onDecoded = (packet: unknown) => {
@@ -100,12 +135,14 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
         return;
       }
       try {
-        input.deliver(packet);
+        endpoint.deliver(packet);
       } catch (error) {
         // the data plane reports its listeners' errors itself; anything else is ours, never the host's
         reportError(error);
       }
-      if (isHandshakePacket(packet.type)) report({ type: "transport.packet", packet });
+      if (!isHandshakePacket(packet.type)) return;
+      const forMachine = packet.type === PacketType.CONNECT ? withoutSecrets(packet, handshakes.get(packet.nsp)) : packet;
+      report({ type: "transport.packet", packet: forMachine });
     };
     const onData = (data: unknown) => {
       if (transport!.closed) return;
@@ -116,11 +153,11 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
       }
     };
     const onOpen = () => report({ type: "transport.opened" });
-    const onError = (error: unknown) => report({ type: "transport.error", error: toError(error) });
-    const onClose = (reason: string, description?: Error | { description: string; context?: unknown }) => {
+    const onError = (error: unknown) => report({ type: "transport.error", error: redactError(toError(error)) });
+    const onClose = (reason: string, description?: DisconnectDescription) => {
       if (transport!.closed) return;
       transport!.closed = true;
-      report({ type: "transport.closed", reason, description });
+      report({ type: "transport.closed", reason, description: redactDescription(description) });
     };
     const fail = (error: Error) => onClose("parse error", error);
     const onPing = () => report({ type: "transport.ping" });
@@ -128,16 +165,16 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
     afterTurn(() => {
       if (stopped) return;
       // a copy: engine.io-client writes into its options, and they are read again on every attempt
-      const engine = new Engine(input.uri, { ...input.engineOptions } as Partial<EngineOptions>);
-      transport = new EngineTransport(engine, new input.parser.Encoder());
-      decoder = new input.parser.Decoder();
+      const engine = new Engine(endpoint.uri, { ...endpoint.engineOptions } as Partial<EngineOptions>);
+      transport = new EngineTransport(engine, new endpoint.parser.Encoder());
+      decoder = new endpoint.parser.Decoder();
       engine.on("open", onOpen);
       engine.on("error", onError);
       engine.on("close", onClose);
       engine.on("ping", onPing);
       engine.on("data", onData);
       decoder.on("decoded", onDecoded);
-      report({ type: "transport.created", transport });
+      report({ type: "transport.created", transport: hide<Transport>(transport, "transport") });
     });
 
     // writing and closing call user code (engine listeners, a custom encoder): once the actors are idle
@@ -145,9 +182,13 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
       const target = transport;
       if (command.type !== "transport.send" || !target || target.closed) return;
       // written before the close of the same turn, if any: a DISCONNECT leaves before the engine closes
+      const { packet } = command;
+      const credentials = packet.type === PacketType.CONNECT && isCredentials(packet.data) ? packet.data : undefined;
       afterTurn(() => {
         try {
-          target.send(command.packet);
+          // the CONNECT payload is read now, with the latest offset of a session to recover
+          target.send(credentials ? { ...packet, data: connectPayload(credentials) } : packet);
+          if (credentials) handshakes.set(packet.nsp, credentials);
         } catch (error) {
           report({ type: "transport.unsendable", packet: command.packet, error: toError(error) });
         }

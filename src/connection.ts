@@ -16,7 +16,8 @@ import {
   type NamespaceActorRef,
 } from "../machines/connection.machine.js";
 import { authResolver, namespaceMachine, type NamespaceEmitted, type NamespaceInput } from "../machines/namespace.machine.js";
-import type { Parser, Transport } from "../machines/transport.js";
+import { hide, reveal } from "../machines/secrets.js";
+import type { Endpoint, Parser, Transport } from "../machines/transport.js";
 import { afterTurn, turn } from "./dispatch.js";
 
 const managedConnection = connectionMachine.provide({
@@ -68,22 +69,23 @@ export class Connection {
   readonly timers: Timers;
   readonly #ends: Record<string, NamespaceEnd | undefined> = Object.create(null);
   readonly #onPacket: (packet: Packet) => void;
+  readonly #parser: Parser;
   #encoder: { encode(packet: Packet): unknown[] } | undefined;
 
   constructor(manager: object, options: ConnectionOptions) {
     connections.set(manager, this);
     this.#onPacket = options.onPacket;
     this.timers = createTimers({ useNativeTimers: options.useNativeTimers, autoUnref: options.autoUnref });
+    const endpoint: Endpoint = {
+      uri: options.uri,
+      engineOptions: options.engineOptions,
+      parser: options.parser,
+      deliver: (packet) => this.#deliver(packet),
+    };
+    this.#parser = options.parser;
     this.actor = createActor(managedConnection, {
       id: "connection",
-      input: {
-        uri: options.uri,
-        engineOptions: options.engineOptions,
-        parser: options.parser,
-        settings: options.settings,
-        autoConnect: options.autoConnect,
-        deliver: (packet) => this.#deliver(packet),
-      },
+      input: { endpoint: hide(endpoint, "endpoint"), settings: options.settings, autoConnect: options.autoConnect },
       clock: actorClock(this.timers),
       ...(options.inspect ? { inspect: options.inspect } : {}),
     });
@@ -111,7 +113,8 @@ export class Connection {
 
   /** The current (or last) low-level connection. */
   get transport(): Transport | undefined {
-    return this.actor.getSnapshot().context.transport;
+    const ref = this.actor.getSnapshot().context.transport;
+    return ref && reveal(ref);
   }
 
   /** The Socket of namespace `nsp`, if any. */
@@ -140,7 +143,7 @@ export class Connection {
 
   /** Throws a TypeError now if `packet` could not be encoded later (when the send buffer is flushed). */
   checkEncodable(packet: Packet): void {
-    this.#encoder ??= new (this.actor.getSnapshot().context.parser.Encoder)();
+    this.#encoder ??= new this.#parser.Encoder();
     try {
       this.#encoder.encode(packet);
     } catch (error) {

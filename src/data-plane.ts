@@ -3,6 +3,7 @@
 // connection. It does not go through an actor: it reads the namespace's state
 // and writes to the transport, so that the statecharts cost nothing per packet.
 import { PacketType, type Packet } from "socket.io-parser";
+import { hasSession, keepOffset, type Credentials } from "../machines/credentials.js";
 import type { Transport } from "../machines/transport.js";
 import { AckRegistry, type AckCallback, type QueuedEmission } from "./ack-registry.js";
 import type { Connection } from "./connection.js";
@@ -40,12 +41,13 @@ export class DataPlane {
   #ids = 0;
   /** Created on the first acknowledgement: most sockets never need one. */
   #ackRegistry: AckRegistry | undefined;
-  /** Connection state recovery: the offset of the last event received. */
-  lastOffset: string | undefined;
+  /** Where connection state recovery keeps the offset of the last event received. */
+  readonly #credentials: Credentials;
 
-  constructor(socket: Socket, connection: Connection, opts: Partial<SocketOptions> | undefined) {
+  constructor(socket: Socket, connection: Connection, credentials: Credentials, opts: Partial<SocketOptions> | undefined) {
     this.#socket = socket;
     this.#connection = connection;
+    this.#credentials = credentials;
     this.#nsp = socket.nsp;
     this.#ackTimeout = checkAckTimeout("ackTimeout", opts?.ackTimeout);
     this.#retries = checkRetries(opts?.retries);
@@ -178,7 +180,7 @@ export class DataPlane {
     dispatch(socket, args[0] as string, args.slice(1));
     // connection state recovery: the server appends the event's offset
     const last = args[args.length - 1];
-    if (typeof last === "string" && socket.actor.getSnapshot().context.pid !== undefined) this.lastOffset = last;
+    if (typeof last === "string" && hasSession(this.#credentials)) keepOffset(this.#credentials, last);
   }
 
   #notifyOutgoing(args: readonly unknown[]) {

@@ -6,6 +6,7 @@ import * as defaultParser from "socket.io-parser";
 import type { Packet } from "socket.io-parser";
 import type { InspectionEvent, Observer } from "xstate";
 import type { ConnectionEmitted, ConnectionSettings } from "../machines/connection.machine.js";
+import { originalOf } from "../machines/secrets.js";
 import type { DisconnectDescription, Parser } from "../machines/transport.js";
 import { Connection, type ConnectionActor } from "./connection.js";
 import { afterTurn, invoke } from "./dispatch.js";
@@ -260,7 +261,7 @@ export class Manager<
     const actor = this.actor;
     const subscriptions = [
       actor.on("open", () => settle()),
-      actor.on("error", (event) => settle(event.error)),
+      actor.on("error", (event) => settle(originalOf(event.error))),
       actor.on("close", (event) => settle(new Error(`connection closed: ${event.reason}`))),
     ];
     const settle = (error?: Error) => {
@@ -273,9 +274,9 @@ export class Manager<
     switch (event.type) {
       case "error":
       case "reconnect_error":
-        return dispatch(this, event.type, [event.error]);
+        return dispatch(this, event.type, [originalOf(event.error)]);
       case "close":
-        return dispatch(this, "close", [event.reason, event.description]);
+        return dispatch(this, "close", [event.reason, originalOf(event.description)]);
       case "reconnect_attempt":
       case "reconnect":
         return dispatch(this, event.type, [event.attempt]);

@@ -3,7 +3,9 @@
 // become the Socket events. Emitting and receiving is the data plane's
 // (src/data-plane.ts): no actor event per packet.
 import type { NamespaceActorRef } from "../machines/connection.machine.js";
-import type { AuthOption, DisconnectReason, ExtendedError, NamespaceEmitted, NamespaceEvent } from "../machines/namespace.machine.js";
+import { authOf, createCredentials, setAuth, type AuthOption, type Credentials } from "../machines/credentials.js";
+import type { DisconnectReason, ExtendedError, NamespaceEmitted, NamespaceEvent } from "../machines/namespace.machine.js";
+import { originalOf } from "../machines/secrets.js";
 import type { DisconnectDescription } from "../machines/transport.js";
 import type { Packet } from "socket.io-parser";
 import type { AckCallback, QueuedEmission } from "./ack-registry.js";
@@ -59,6 +61,8 @@ export class Socket<
   sendBuffer: Array<Packet> = [];
 
   readonly #connection: Connection;
+  /** The `auth` option and the session to recover: kept out of the machines (see machines/credentials.ts). */
+  readonly #credentials: Credentials;
   readonly #actor: NamespaceActorRef;
   readonly #data: DataPlane;
   #flags: Flags = NO_FLAGS;
@@ -77,9 +81,10 @@ export class Socket<
     this.io = io as unknown as Manager<ListenEvents, EmitEvents>;
     this.nsp = nsp;
     this.#connection = connectionOf(io);
-    const data = (this.#data = new DataPlane(this as Socket, this.#connection, opts));
+    this.#credentials = createCredentials((auth ?? undefined) as AuthOption | undefined);
+    const data = (this.#data = new DataPlane(this as Socket, this.#connection, this.#credentials, opts));
     this.#actor = this.#connection.attach(
-      { nsp, auth: auth ?? undefined, readLastOffset: () => data.lastOffset },
+      { nsp, credentials: this.#credentials },
       { socket: this, receive: (packet) => data.receive(packet), onLifecycle: (event) => this.#onNamespaceEvent(event) },
     );
     if (this.#connection.autoConnect) this.open();
@@ -126,11 +131,11 @@ export class Socket<
 
   /** The handshake payload (or the function giving it), read on every connection attempt. */
   get auth(): SocketOptions["auth"] {
-    return this.#actor.getSnapshot().context.auth as SocketOptions["auth"];
+    return authOf(this.#credentials) as SocketOptions["auth"];
   }
 
   set auth(value: SocketOptions["auth"]) {
-    this.#send({ type: "api.setAuth", auth: value as AuthOption });
+    setAuth(this.#credentials, value as AuthOption);
   }
 
   /**
@@ -292,9 +297,9 @@ export class Socket<
         this.#data.connected();
         return dispatch(this, "connect", []);
       case "connect_error":
-        return dispatch(this, "connect_error", [event.error]);
+        return dispatch(this, "connect_error", [originalOf(event.error)]);
       case "disconnect":
-        dispatch(this, "disconnect", [event.reason, event.description]);
+        dispatch(this, "disconnect", [event.reason, originalOf(event.description)]);
         // after the listeners, like the official client: acks that take an error get one
         return this.#data.disconnected();
       case "inactive":
