@@ -4,6 +4,7 @@
 // and no Manager is left open.
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import type { Socket } from "../../src/index.js";
+import { activeResources } from "../integration/harness.js";
 import { clients, waitFor } from "../support/util.js";
 import { asUser, startCluster, type Cluster, type ClusterOptions } from "./deployment/cluster.js";
 
@@ -56,4 +57,22 @@ export async function usersOnEveryNode(
     else socket.disconnect();
   }
   return byNode;
+}
+
+type Resources = ReturnType<typeof activeResources>;
+
+/**
+ * The process's timers and TCP sockets once they stopped changing for 150 ms
+ * (as tests/integration/leaks.test.ts reads them): what closing connections
+ * and the test runner hold for a moment has gone by then.
+ */
+export async function settledResources(): Promise<Resources> {
+  let last = JSON.stringify(activeResources());
+  for (let stable = 0, i = 0; stable < 15 && i < 1000; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const now = JSON.stringify(activeResources());
+    stable = now === last ? stable + 1 : 0;
+    last = now;
+  }
+  return JSON.parse(last) as Resources;
 }

@@ -6,7 +6,7 @@
 // - roundRobin: no stickiness, each request to the next node: long-polling
 //   breaks there, by design, to show how.
 // Both forward WebSocket upgrades (HTTP/1.1, Upgrade and Connection headers).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { accepts, exitOf, freePort, run, stop } from "./processes.js";
@@ -17,6 +17,8 @@ export interface Balancer {
   port: number;
   /** Entrance without stickiness (round robin). */
   roundRobinUrl: string;
+  /** What nginx logged (warnings and errors: upstreams refused, closed early, ...). */
+  errorLog(): string;
   stop(): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ daemon off;
 master_process off;
 worker_rlimit_nofile 16384;
 pid ${dir}/nginx.pid;
-error_log stderr warn;
+error_log ${dir}/error.log warn;
 events {
   worker_connections 16000;
 }
@@ -96,6 +98,7 @@ export async function startBalancer(nodePorts: number[]): Promise<Balancer> {
         port: stickyPort,
         url: `http://127.0.0.1:${stickyPort}`,
         roundRobinUrl: `http://127.0.0.1:${roundRobinPort}`,
+        errorLog: () => readFileSync(join(dir, "error.log"), "utf8"),
         async stop() {
           await stop(child, "SIGTERM");
           rmSync(dir, { recursive: true, force: true });

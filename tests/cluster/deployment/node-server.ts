@@ -35,6 +35,7 @@ export type NodeRequest =
   | { op: "joinRemote"; socketId: string; room: string }
   | { op: "fetchSockets"; room?: string }
   | { op: "localSockets" }
+  | { op: "localSocketDetails" }
   | { op: "requests"; sid: string }
   | { op: "workCounts" };
 
@@ -133,6 +134,15 @@ async function handle(request: NodeRequest): Promise<unknown> {
       return (await (request.room === undefined ? io : io.in(request.room)).fetchSockets()).map((socket) => socket.id);
     case "localSockets":
       return [...io.sockets.sockets.keys()];
+    case "localSocketDetails":
+      return [...io.sockets.sockets.values()].map((socket) => ({
+        id: socket.id,
+        user: socket.handshake.headers["x-forwarded-for"],
+        issued: socket.handshake.issued,
+        recovered: socket.recovered,
+        transport: socket.conn.transport.name,
+        readyState: socket.conn.readyState,
+      }));
     case "requests":
       return requests.get(request.sid) ?? { requests: 0, upgrades: 0 };
     case "workCounts":
