@@ -2,11 +2,12 @@
 // Redis (redis-server), N socket.io 4.8 nodes sharing it through a Redis
 // adapter, and nginx in front (sticky by ip_hash, plus a round-robin entrance).
 // Used by the cluster tests (tests/cluster) and the load figure (bench/cluster.ts).
-import http from "node:http";
 import { startBalancer, type Balancer } from "./nginx.js";
 import { startNode, type ClusterNode } from "./node.js";
 import type { NodeConfig } from "./node-server.js";
 import { startRedis, type RedisServer } from "./redis.js";
+
+export { asUser } from "./users.js";
 
 export interface ClusterOptions {
   nodes?: number;
@@ -85,18 +86,4 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await redis.stop();
     throw error;
   }
-}
-
-/**
- * The client options that make a client look like the user at `index`: its own
- * source address, 127.X.Y.1, with its own /24, because nginx's ip_hash keys on
- * the first three octets (on loopback every client would otherwise be
- * 127.0.0.1, one user, one node). `localAddress` is engine.io-client's option
- * for the WebSocket; long-polling requests take it from the `agent`.
- */
-export function asUser(index: number): { localAddress: string; agent: string } {
-  const localAddress = `127.${1 + Math.floor(index / 250)}.${1 + (index % 250)}.1`;
-  const agent = new http.Agent({ localAddress } as http.AgentOptions);
-  // engine.io-client (and so both clients' options) types `agent` as string | boolean, yet hands it to http.request
-  return { localAddress, agent: agent as unknown as string };
 }

@@ -6,7 +6,7 @@
 // - roundRobin: no stickiness, each request to the next node: long-polling
 //   breaks there, by design, to show how.
 // Both forward WebSocket upgrades (HTTP/1.1, Upgrade and Connection headers).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { accepts, exitOf, freePort, run, stop } from "./processes.js";
@@ -22,7 +22,8 @@ export interface Balancer {
   stop(): Promise<void>;
 }
 
-const NGINX = process.env.NGINX ?? "nginx";
+// Debian installs it in /usr/sbin, which a user's PATH may not have
+const NGINX = process.env.NGINX ?? (existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx");
 
 function configuration(dir: string, stickyPort: number, roundRobinPort: number, nodePorts: number[]): string {
   // max_fails=0: a node that refused a connection is tried again by the next
