@@ -9,13 +9,14 @@
 //
 //   npm run bench:cluster [-- --count 2000] [--rounds 3] [--no-write]
 import { fork } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startCluster, type Cluster } from "../tests/cluster/deployment/cluster.js";
 import type { ClusterTrialJob, ClusterTrialReply } from "./cluster-worker.js";
+import { compileForNode } from "./compile.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT_DIR = join(ROOT, ".bench-out");
@@ -42,20 +43,8 @@ const clients = [
 if (!existsSync(fileURLToPath(clients[0].moduleUrl))) throw new Error("dist/ is missing: npm run build first");
 
 async function compileWorker(): Promise<string> {
-  const esbuild = await import("esbuild");
-  mkdirSync(OUT_DIR, { recursive: true });
-  const outfile = join(OUT_DIR, "cluster-worker.mjs");
-  await esbuild.build({
-    entryPoints: [join(ROOT, "bench/cluster-worker.ts")],
-    outfile,
-    bundle: true,
-    packages: "external",
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    logLevel: "warning",
-  });
-  return outfile;
+  await compileForNode({ "cluster-worker": join(ROOT, "bench/cluster-worker.ts") }, OUT_DIR);
+  return join(OUT_DIR, "cluster-worker.mjs");
 }
 
 function runTrial(workerJs: string, job: ClusterTrialJob): Promise<ClusterTrialReply> {
