@@ -67,6 +67,8 @@ export function connectionOf(manager: object): Connection {
 export class Connection {
   readonly actor: ConnectionActor;
   readonly timers: Timers;
+  /** Whether an inspection observer watches the actors (then acknowledgements are actors too). */
+  readonly inspected: boolean;
   readonly #ends: Record<string, NamespaceEnd | undefined> = Object.create(null);
   readonly #onPacket: (packet: Packet) => void;
   readonly #parser: Parser;
@@ -75,6 +77,7 @@ export class Connection {
   constructor(manager: object, options: ConnectionOptions) {
     connections.set(manager, this);
     this.#onPacket = options.onPacket;
+    this.inspected = !!options.inspect;
     this.timers = createTimers({ useNativeTimers: options.useNativeTimers, autoUnref: options.autoUnref });
     const endpoint: Endpoint = {
       uri: options.uri,

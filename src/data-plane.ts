@@ -61,7 +61,8 @@ export class DataPlane {
         discardUnsent: (id) => this.#discardUnsent(id),
         isConnected: () => this.#socket.connected,
       },
-      this.#connection.timers,
+      // inspected, every ack is an actor under its namespace's, for the observer to see
+      { timers: this.#connection.timers, actorsUnder: this.#connection.inspected ? this.#socket.actor : undefined },
     ));
   }
 

@@ -4,7 +4,7 @@
 // transition can be checked for what it would do.
 import { createActor, SimulatedClock, type AnyStateNode, type SnapshotFrom } from "xstate";
 import { describe, expect, it } from "vitest";
-import { ackGuards, ackMachine, type AckEvent, type AckInput } from "../../machines/ack.machine.js";
+import { ackLogic, ackMachine, type AckEvent, type AckInput } from "../../machines/ack.machine.js";
 
 const EFFECTS = ["transmit", "discardUnsentPacket", "deliverResponse", "deliverTimeoutError", "deliverDisconnectError", "deliverFailure"] as const;
 
@@ -412,15 +412,15 @@ describe("final states", () => {
 describe("the guards shared with the registry", () => {
   const data = { id: 1, timeout: undefined, expectsError: false, transmitted: false, tries: 0 };
   it("retriesLeft allows retries + 1 sends in all", () => {
-    expect(ackGuards.retriesLeft({ ...data, retries: 2, tries: 1 })).toBe(true);
-    expect(ackGuards.retriesLeft({ ...data, retries: 2, tries: 2 })).toBe(true);
-    expect(ackGuards.retriesLeft({ ...data, retries: 2, tries: 3 })).toBe(false);
-    expect(ackGuards.retriesLeft({ ...data, retries: undefined, tries: 1 })).toBe(false);
+    expect(ackLogic.guards.retriesLeft({ ...data, retries: 2, tries: 1 })).toBe(true);
+    expect(ackLogic.guards.retriesLeft({ ...data, retries: 2, tries: 2 })).toBe(true);
+    expect(ackLogic.guards.retriesLeft({ ...data, retries: 2, tries: 3 })).toBe(false);
+    expect(ackLogic.guards.retriesLeft({ ...data, retries: undefined, tries: 1 })).toBe(false);
   });
 
   it("queuedForRetries holds for any defined retries, 0 included", () => {
-    expect(ackGuards.queuedForRetries({ ...data, retries: 0 })).toBe(true);
-    expect(ackGuards.queuedForRetries({ ...data, retries: undefined })).toBe(false);
+    expect(ackLogic.guards.queuedForRetries({ ...data, retries: 0 })).toBe(true);
+    expect(ackLogic.guards.queuedForRetries({ ...data, retries: undefined })).toBe(false);
   });
 });
 
