@@ -11,6 +11,7 @@
 // The effects (send, call back) are named here and implemented by the
 // registry; as a bare actor, the machine only records what it would do.
 import { assign, setup } from "xstate";
+import { delayOf } from "./delays.js";
 
 export interface AckInput {
   /** The packet's ack id, unique per Socket. */
@@ -61,8 +62,8 @@ export const ackLogic = {
     stillBuffered: (data: AckData) => !data.transmitted,
   },
   delays: {
-    // no timeout: an infinite delay, which the clock never fires
-    ackTimeout: (data: AckData) => data.timeout ?? Infinity,
+    // no timeout: a delay no clock of the client fires (machines/delays.ts)
+    ackTimeout: (data: AckData) => delayOf(data.timeout),
   },
   updates: {
     countTry: (data: AckData): Partial<AckData> => ({ tries: data.tries + 1 }),

@@ -14,6 +14,7 @@ import {
   type ActorRefFrom,
   type AnyActorRef,
 } from "xstate";
+import { delayOf } from "./delays.js";
 import { backoffMachine, type BackoffOutput, type BackoffSettings } from "./backoff.machine.js";
 import {
   namespaceMachine,
@@ -142,8 +143,8 @@ export const connectionMachine = setup({
     namespace: namespaceMachine,
   },
   delays: {
-    // `timeout: false` waits forever; the clock never fires an infinite delay
-    connectTimeout: ({ context }) => (context.settings.timeout === false ? Infinity : context.settings.timeout),
+    // `timeout: false` waits forever: a delay no clock of the client fires (machines/delays.ts)
+    connectTimeout: ({ context }) => delayOf(context.settings.timeout === false ? undefined : context.settings.timeout),
   },
   guards: {
     autoConnect: ({ context }) => context.autoConnect,

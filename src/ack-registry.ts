@@ -41,8 +41,8 @@ export interface AckHost {
 export interface AckRegistryOptions {
   /** The Manager's timers (they follow `useNativeTimers` and `autoUnref`). */
   timers: Timers;
-  /** With inspection: each ack is an actor of the ack machine, a child of this actor (the namespace's). */
-  actorsUnder?: AnyActorRef | undefined;
+  /** With inspection: each ack is an actor of the ack machine, a child of the actor this gives (the namespace's). */
+  actorsUnder?: () => AnyActorRef | undefined;
 }
 
 export interface AckRequest {
@@ -136,7 +136,10 @@ const chart = compileChart<PendingAck, InternalEvent>(ackMachine, {
       ACK_EFFECTS.map((name) => [name, (record: PendingAck, event: InternalEvent) => effects[name](record, record, event)]),
     ) as Record<AckEffect, (record: PendingAck, event: InternalEvent) => void>),
   },
-  setTimer: (record, ms, eventType) => startTimer(record.owner.timers, timerDelay(ms), fireTimer, record, eventType),
+  setTimer: (record, ms, eventType) => {
+    const delay = timerDelay(ms);
+    return delay === Infinity ? undefined : startTimer(record.owner.timers, delay, fireTimer, record, eventType);
+  },
   clearTimer: (handle, record) => record.owner.timers.clearTimeoutFn(handle as ReturnType<typeof setTimeout>),
 });
 
@@ -197,7 +200,7 @@ const RESTING_EVENTS: ReadonlySet<string> = (() => {
 export class AckRegistry {
   readonly host: AckHost;
   readonly timers: Timers;
-  readonly #actorsUnder: AnyActorRef | undefined;
+  readonly #actorsUnder: () => AnyActorRef | undefined;
   /** With inspection: the ack machine with this registry's effects, made once. */
   #actorLogic: typeof ackMachine | undefined;
   readonly #pending = new Map<number, PendingAck>();
@@ -212,7 +215,7 @@ export class AckRegistry {
   constructor(host: AckHost, { timers, actorsUnder }: AckRegistryOptions) {
     this.host = host;
     this.timers = timers;
-    this.#actorsUnder = actorsUnder;
+    this.#actorsUnder = actorsUnder ?? (() => undefined);
   }
 
   /** Acknowledgements not yet ended. */
@@ -225,7 +228,8 @@ export class AckRegistry {
     const record = newRecord(this, request, BUFFERED);
     this.#pending.set(record.id, record);
     if (record.retries !== undefined) this.#queue.push(record);
-    if (this.#actorsUnder) this.#startActor(record);
+    const parent = this.#actorsUnder();
+    if (parent) this.#startActor(record, parent);
     else {
       chart.start(record, START);
       this.#afterStep(record);
@@ -236,7 +240,7 @@ export class AckRegistry {
 
   /** Starts the lifecycle of a plain ack (no timeout, no retries, no error first) whose packet left at once. */
   registerPlain(id: number, callback: AckCallback): void {
-    if (this.#actorsUnder) return this.register(plainRequest(id, callback));
+    if (this.#actorsUnder()) return this.register(plainRequest(id, callback));
     this.#resting[id] = callback;
     this.#restingCount++;
   }
@@ -323,7 +327,7 @@ export class AckRegistry {
   }
 
   /** The ack as an actor of the ack machine, a child of the namespace actor: every inspection observer sees it. */
-  #startActor(record: PendingAck) {
+  #startActor(record: PendingAck, parent: AnyActorRef) {
     this.#actorLogic ??= ackMachine.provide({
       actions: Object.fromEntries(
         ACK_EFFECTS.map((name) => [
@@ -338,7 +342,7 @@ export class AckRegistry {
     });
     const { id, timeout, retries, expectsError, transmitted } = record;
     const actor = createActor(this.#actorLogic, {
-      parent: this.#actorsUnder,
+      parent,
       id: `ack ${id}`,
       input: { id, timeout, retries, expectsError, transmitted },
     });

@@ -48,12 +48,25 @@ export interface ConnectionOptions {
   autoConnect: boolean;
   useNativeTimers: boolean;
   autoUnref: boolean;
-  inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
+  inspect: Inspect | undefined;
+  /**
+   * Embedded in an app's actor system: the connection actor is created as a
+   * child of this actor, and uses its system's clock and inspection.
+   */
+  parent: AnyActorRef | undefined;
   /** What the connection actor emitted (the Manager events), once the actors are idle. */
   onLifecycle(event: ConnectionEmitted): void;
   /** Every decoded packet, before it is routed. */
   onPacket(packet: Packet): void;
 }
+
+type Inspect = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+
+/**
+ * An internal option of `new Manager()`: the actor whose child the connection
+ * actor is (see adapters/xstate.ts). A symbol, so that no URL or JSON option can set it.
+ */
+export const ACTOR_PARENT = Symbol("socket.io-client-xstate: parent actor");
 
 const connections = new WeakMap<object, Connection>();
 
@@ -67,8 +80,12 @@ export function connectionOf(manager: object): Connection {
 export class Connection {
   readonly actor: ConnectionActor;
   readonly timers: Timers;
-  /** Whether an inspection observer watches the actors (then acknowledgements are actors too). */
-  readonly inspected: boolean;
+  /**
+   * Whether every acknowledgement is an actor too: when an inspection observer
+   * watches, or when the actors belong to an app's system (its clock drives them).
+   */
+  actorAcks: boolean;
+  readonly #observers = new Set<Inspect>();
   readonly #ends: Record<string, NamespaceEnd | undefined> = Object.create(null);
   readonly #onPacket: (packet: Packet) => void;
   readonly #parser: Parser;
@@ -77,7 +94,8 @@ export class Connection {
   constructor(manager: object, options: ConnectionOptions) {
     connections.set(manager, this);
     this.#onPacket = options.onPacket;
-    this.inspected = !!options.inspect;
+    this.actorAcks = !!options.inspect || !!options.parent;
+    if (options.inspect) this.#observers.add(options.inspect);
     this.timers = createTimers({ useNativeTimers: options.useNativeTimers, autoUnref: options.autoUnref });
     const endpoint: Endpoint = {
       uri: options.uri,
@@ -86,14 +104,25 @@ export class Connection {
       deliver: (packet) => this.#deliver(packet),
     };
     this.#parser = options.parser;
-    this.actor = createActor(managedConnection, {
-      id: "connection",
-      input: { endpoint: hide(endpoint, "endpoint"), settings: options.settings, autoConnect: options.autoConnect },
-      clock: actorClock(this.timers),
-      ...(options.inspect ? { inspect: options.inspect } : {}),
-    });
+    const input = { endpoint: hide(endpoint, "endpoint"), settings: options.settings, autoConnect: options.autoConnect };
+    this.actor = options.parent
+      ? createActor(managedConnection, { id: "connection", input, parent: options.parent })
+      : createActor(managedConnection, {
+          id: "connection",
+          input,
+          clock: actorClock(this.timers),
+          ...(options.inspect ? { inspect: options.inspect } : {}),
+        });
     this.actor.on("*", (event) => afterTurn(() => options.onLifecycle(event)));
     turn(() => this.actor.start());
+  }
+
+  /** Adds an inspection observer (io() with `inspect` on a cached Manager); the same one once. */
+  inspect(observer: Inspect): void {
+    if (this.#observers.has(observer)) return;
+    this.#observers.add(observer);
+    this.actor.system.inspect(observer);
+    this.actorAcks = true;
   }
 
   /** Sends `event` to the connection actor, as a turn. */

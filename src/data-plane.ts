@@ -61,8 +61,8 @@ export class DataPlane {
         discardUnsent: (id) => this.#discardUnsent(id),
         isConnected: () => this.#socket.connected,
       },
-      // inspected, every ack is an actor under its namespace's, for the observer to see
-      { timers: this.#connection.timers, actorsUnder: this.#connection.inspected ? this.#socket.actor : undefined },
+      // inspected or embedded, every ack is an actor under its namespace's, for the observer to see and the app's clock to drive
+      { timers: this.#connection.timers, actorsUnder: () => (this.#connection.actorAcks ? this.#socket.actor : undefined) },
     ));
   }
 

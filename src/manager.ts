@@ -4,11 +4,11 @@
 import type { SocketOptions as EngineOptions, Socket as Engine } from "engine.io-client";
 import * as defaultParser from "socket.io-parser";
 import type { Packet } from "socket.io-parser";
-import type { InspectionEvent, Observer } from "xstate";
+import type { AnyActorRef, InspectionEvent, Observer } from "xstate";
 import type { ConnectionEmitted, ConnectionSettings } from "../machines/connection.machine.js";
 import { originalOf } from "../machines/secrets.js";
 import type { DisconnectDescription, Parser } from "../machines/transport.js";
-import { Connection, type ConnectionActor } from "./connection.js";
+import { ACTOR_PARENT, Connection, type ConnectionActor } from "./connection.js";
 import { afterTurn, invoke } from "./dispatch.js";
 import { dispatch, Emitter, hasListeners, type DefaultEventsMap, type EventsMap } from "./emitter.js";
 import { checkOption, checkSettings } from "./options.js";
@@ -104,6 +104,7 @@ export class Manager<
       useNativeTimers: !!opts.useNativeTimers,
       autoUnref: !!opts.autoUnref,
       inspect: opts.inspect,
+      parent: (opts as { [ACTOR_PARENT]?: AnyActorRef })[ACTOR_PARENT],
       onLifecycle: (event) => this.#onConnectionEvent(event),
       onPacket: (packet) => {
         if (hasListeners(this, "packet")) dispatch(this, "packet", [packet]);

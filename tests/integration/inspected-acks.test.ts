@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { AnyActorRef, InspectionEvent } from "xstate";
 import { formatStateValue } from "../../adapters/inspector.js";
 import { usePerTestServers } from "../support/fixtures.js";
+import { io } from "../../src/index.js";
 import { clients, until, waitFor } from "../support/util.js";
 
 const c = clients();
@@ -72,5 +73,28 @@ describe("acknowledgements seen by an inspection observer", () => {
     await expect(pending).rejects.toThrow("socket has been disconnected");
     expect(recorder.all().map((ack) => ack.states)).toEqual([["pending.awaitingAck", "disconnected"]]);
     expect([...recorder.acks.keys()].map((ref) => ref.getSnapshot().status)).toEqual(["done"]);
+  });
+});
+
+describe("io(url, { inspect }) on a cached Manager", () => {
+  it("adds the observer to that Manager: it sees the new Socket's actor and its acknowledgements, once", async () => {
+    const server = await echoServer();
+    const first = c.track(io(server.url));
+    await waitFor(first, "connect");
+    const recorder = ackRecorder();
+    const namespaces: string[] = [];
+    const inspect = (event: InspectionEvent) => {
+      recorder.inspect(event);
+      if (event.type === "@xstate.actor" && (event.actorRef as { logic?: { id?: string } }).logic?.id === "namespace") namespaces.push(event.actorRef.id);
+    };
+    const admin = c.track(io(`${server.url}/admin`, { inspect }));
+    // the same observer again adds nothing
+    const users = c.track(io(`${server.url}/users`, { inspect }));
+    expect(admin.io).toBe(first.io);
+    expect(users.io).toBe(first.io);
+    await waitFor(users, "connect");
+    expect(await admin.emitWithAck("echo", 1)).toBe(1);
+    expect(namespaces).toEqual(["/admin", "/users"]);
+    expect(recorder.all()).toEqual([{ parent: "/admin", states: ["pending.awaitingAck", "acknowledged"] }]);
   });
 });

@@ -14,12 +14,14 @@ import { getShortestPaths, getSimplePaths, type StatePath } from "xstate/graph";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { actorClock, createTimers } from "../../adapters/clock.js";
 import { ACK_EFFECTS, ackMachine, type AckData, type AckEvent, type AckInput } from "../../machines/ack.machine.js";
+import { NEVER } from "../../machines/delays.js";
 import { AckRegistry } from "../../src/ack-registry.js";
 
 type Event = AckEvent | { type: string };
 type Snapshot = ReturnType<ReturnType<typeof createActor<typeof ackMachine>>["getSnapshot"]>;
 
-const HUGE = 1e15;
+/** As long as "never" lasts on a foreign clock (machines/delays.ts): nothing may fire within it. */
+const HUGE = NEVER - 1;
 const ANSWER = ["answer", { n: 1 }];
 
 /** The delayed events of the chart, as xstate/graph names them. */
@@ -91,7 +93,7 @@ function registryRunner(input: AckInput, { asActors }: { asActors: boolean }) {
       discardUnsent: () => void log.push("discard"),
       isConnected: () => false,
     },
-    { timers, actorsUnder: parent },
+    { timers, actorsUnder: () => parent },
   );
   const callback = (...args: unknown[]) => void log.push(`callback(${describeArgs(args)})`);
   const plain = input.timeout === undefined && input.retries === undefined && !input.expectsError && input.transmitted;

@@ -5,6 +5,7 @@
 import { createActor, SimulatedClock, type AnyStateNode, type SnapshotFrom } from "xstate";
 import { describe, expect, it } from "vitest";
 import { ackLogic, ackMachine, type AckEvent, type AckInput } from "../../machines/ack.machine.js";
+import { NEVER } from "../../machines/delays.js";
 
 const EFFECTS = ["transmit", "discardUnsentPacket", "deliverResponse", "deliverTimeoutError", "deliverDisconnectError", "deliverFailure"] as const;
 
@@ -59,7 +60,8 @@ const LOST: AckEvent = { type: "connection.lost" };
 const SENT: AckEvent = { type: "packet.sent" };
 const TURN: AckEvent = { type: "queue.turn" };
 const INACTIVE: AckEvent = { type: "socket.inactive" };
-const HUGE = 1e15;
+/** As long as "never" lasts on a foreign clock (machines/delays.ts): nothing may fire within it. */
+const HUGE = NEVER - 1;
 
 describe("emitted: where an emission starts", () => {
   it("goes to pending.awaitingAck when the packet left at once", () => {
