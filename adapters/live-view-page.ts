@@ -211,7 +211,7 @@ export function chartSvg(machine: AnyStateMachine): string {
   place(root, 1, 1);
   const width = root.width + 2;
   const height = root.height + 2;
-  return `<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(machine.id)} machine">${render(root)}</svg>`;
+  return `<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(machine.id)} machine">${render(root)}</svg>`;
 }
 
 // ---------------------------------------------------------------- the page
