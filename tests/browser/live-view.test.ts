@@ -50,6 +50,7 @@ async function expectHighlighted(page: Page, machine: string, state: string) {
       return last.current.length === 1 && last.current[0] === state;
     },
     `the ${machine} diagram to highlight ${state}`,
+    5000,
   ).catch((error: Error) => {
     throw new Error(`${error.message}; it shows ${JSON.stringify(last)}`);
   });
@@ -251,6 +252,10 @@ describe("the live view in Chromium", () => {
     expect(done.selected).toBe("ack 7  acknowledged (done)");
     expect(done.trail).toEqual(["pending.awaitingAck", "acknowledged"]);
     expect(errors).toEqual([]);
+    // a page opened later gets the current states: the ended actor, in the state it ended in
+    const late = await openView(view);
+    expect(await expectHighlighted(late.page, "ack", "acknowledged")).toMatchObject({ selected: "ack 7  acknowledged (done)", trail: ["acknowledged"] });
+    expect(late.errors).toEqual([]);
     // the event's arguments stayed in this process
     await until(() => stream.text.includes('"acknowledged"'), "the stream to carry the final state");
     expect(stream.text).not.toContain(SECRET);
