@@ -180,6 +180,7 @@ describe("the live view in Chromium", () => {
 
     const socket = c.io(proxy.url, { ...fast, transports: ["websocket"], auth: { token: SECRET }, inspect: view.inspect });
     await waitFor(socket, "connect");
+    const sessions = [socket.id!];
     await expectHighlighted(page, "connection", "active.engine.open");
     const connected = await expectHighlighted(page, "namespace", "active.connected");
     // the ancestors of the current state are highlighted too, and the transition that led there
@@ -205,6 +206,7 @@ describe("the live view in Chromium", () => {
     const open = await expectHighlighted(page, "connection", "active.engine.open");
     expectInOrder(open.trail, ["active.engine.open", "active.waiting", "active.engine.opening", "active.waiting", "active.engine.opening", "active.engine.open"]);
     const again = await expectHighlighted(page, "namespace", "active.connected");
+    sessions.push(socket.id!);
     expectInOrder(again.trail, ["active.connected", "active.awaitingConnection", "active.connected"]);
 
     // a second actor of the namespace machine: listed, selected as the newest, and the first one can be picked
@@ -227,10 +229,12 @@ describe("the live view in Chromium", () => {
     expect(tab.requests).toEqual([view.url, new URL("events", view.url).href]);
     expect(tab.errors).toEqual([]);
 
-    // names only: no context, no payload (the auth token is in the namespace's context and events)
+    // names only: no field but the allowed ones (no context, no payload), and neither the auth token nor the Socket.IO sessions
     const messages = stream.messages();
     expect(messages.some((message) => (message.state as string[] | undefined)?.includes("active.engine.open"))).toBe(true);
     expect(stream.text).not.toContain(SECRET);
+    expect(sessions).toEqual([expect.any(String), expect.any(String)]);
+    for (const session of sessions) expect(stream.text).not.toContain(session);
     const allowed = ["t", "key", "id", "session", "parent", "machine", "name", "state", "status", "event", "taken"];
     for (const message of messages) expect(Object.keys(message).filter((field) => !allowed.includes(field))).toEqual([]);
   });
