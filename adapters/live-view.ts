@@ -106,17 +106,23 @@ export async function startLiveView(options: LiveViewOptions = {}): Promise<Live
 
   // ------------------------------------------------------------ the actors
 
+  // per machine, in the order they appeared; the ended ones also in the order they ended
+  const byMachine = new Map(charts.map((machine) => [machine.id, { all: new Set<number>(), ended: new Set<number>() }]));
+
   const forget = (key: number) => {
+    const entry = entries.get(key);
+    if (!entry) return;
     entries.delete(key);
+    const kept = byMachine.get(entry.actor.machine)!;
+    kept.all.delete(key);
+    kept.ended.delete(key);
     broadcast({ t: "forget", key });
   };
 
   const keepWithinBounds = (machine: string) => {
-    const mine = [...entries.values()].filter((entry) => entry.actor.machine === machine);
-    const ended = mine.filter((entry) => entry.ended);
-    for (const entry of ended.slice(0, Math.max(0, ended.length - keptEnded))) forget(entry.actor.key);
-    const left = mine.filter((entry) => entries.has(entry.actor.key));
-    for (const entry of left.slice(0, Math.max(0, left.length - keptPerMachine))) forget(entry.actor.key);
+    const kept = byMachine.get(machine)!;
+    while (kept.ended.size > keptEnded) forget(kept.ended.values().next().value!);
+    while (kept.all.size > keptPerMachine) forget((kept.ended.size > 0 ? kept.ended : kept.all).values().next().value!);
   };
 
   const register = (actorRef: object, machine: string): number => {
@@ -138,6 +144,7 @@ export async function startLiveView(options: LiveViewOptions = {}): Promise<Live
       name: actorName(actorRef as Parameters<typeof actorName>[0]),
     };
     entries.set(key, { actor, ended: false });
+    byMachine.get(machine)!.all.add(key);
     broadcast(actor);
     keepWithinBounds(machine);
     return key;
@@ -166,6 +173,7 @@ export async function startLiveView(options: LiveViewOptions = {}): Promise<Live
     broadcast(entry.state);
     if (status !== "active" && !entry.ended) {
       entry.ended = true;
+      byMachine.get(machine)!.ended.add(key);
       keepWithinBounds(machine);
     }
   };
@@ -239,6 +247,10 @@ export async function startLiveView(options: LiveViewOptions = {}): Promise<Live
         flushing = undefined;
         outbox = [];
         entries.clear();
+        for (const kept of byMachine.values()) {
+          kept.all.clear();
+          kept.ended.clear();
+        }
         for (const stream of streams) stream.end();
         streams.clear();
         server.close(() => resolve());
