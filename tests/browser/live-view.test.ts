@@ -1,9 +1,9 @@
 // The live view (adapters/live-view.ts) in Chromium: the page draws every
 // machine, and the highlighted state of each diagram follows a real client
-// against a real socket.io 4.8 server, through a connect, a network cut and the
-// reconnection. What goes to the page is names only: never a context or an
-// event's payload. The server answers on 127.0.0.1 only and stop() leaves
-// nothing running.
+// against a real socket.io 4.8 server, through a connect, a network cut, the
+// reconnection and an acknowledgement. What goes to the page is names only:
+// never a context or an event's payload. The server answers on 127.0.0.1 only
+// and stop() leaves nothing running.
 import { get, type IncomingMessage } from "node:http";
 import type { Browser, Page } from "playwright-core";
 import { createActor } from "xstate";
@@ -160,8 +160,11 @@ describe("the live view's server", () => {
 });
 
 describe("the live view in Chromium", () => {
-  it("draws every machine and highlights the state of each actor through a connect, a cut and the reconnection", async () => {
+  it("draws every machine and highlights the state of each actor through a connect, a cut, the reconnection and an ack", async () => {
     const server = await echoServer();
+    // "hold": the server answers when the test says so
+    const held: Array<(...args: unknown[]) => void> = [];
+    server.io.on("connection", (serverSocket) => serverSocket.on("hold", (_arg: unknown, ack: (...args: unknown[]) => void) => held.push(ack)));
     const proxy = await proxyTo(server);
     const view = await startLiveView();
     closers.push(() => view.stop());
@@ -213,6 +216,18 @@ describe("the live view in Chromium", () => {
     sessions.push(socket.id!);
     expectInOrder(again.trail, ["active.connected", "active.awaitingConnection", "active.connected"]);
 
+    // an acknowledgement: an actor of the ack machine, pending until the server answers, then acknowledged
+    const answer = socket.emitWithAck("hold", SECRET);
+    await until(() => held.length === 1, "the server to hold the ack");
+    const pending = await expectHighlighted(page, "ack", "pending.awaitingAck");
+    expect(pending.active).toEqual(["pending"]);
+    expect(pending.selected).toMatch(/^ack \d+  pending\.awaitingAck$/);
+    held[0]!(`answer ${SECRET}`);
+    expect(await answer).toBe(`answer ${SECRET}`);
+    const acknowledged = await expectHighlighted(page, "ack", "acknowledged");
+    expect(acknowledged.trail).toEqual(["pending.awaitingAck", "acknowledged"]);
+    expect(acknowledged.selected).toMatch(/^ack \d+  acknowledged \(done\)$/);
+
     // a second actor of the namespace machine: listed, selected as the newest, and the first one can be picked
     const admin = c.socket(socket.io, "/admin");
     await waitFor(admin, "connect");
@@ -233,7 +248,8 @@ describe("the live view in Chromium", () => {
     expect(tab.requests).toEqual([view.url, new URL("events", view.url).href]);
     expect(tab.errors).toEqual([]);
 
-    // names only: no field but the allowed ones (no context, no payload), and neither the auth token nor the Socket.IO sessions
+    // names only: no field but the allowed ones (no context, no payload), and neither the auth token, the Socket.IO
+    // sessions nor the ack's arguments
     const messages = stream.messages();
     expect(messages.some((message) => (message.state as string[] | undefined)?.includes("active.engine.open"))).toBe(true);
     expect(stream.text).not.toContain(SECRET);
