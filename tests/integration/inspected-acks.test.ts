@@ -85,7 +85,7 @@ describe("io(url, { inspect }) on a cached Manager", () => {
     const namespaces: string[] = [];
     const inspect = (event: InspectionEvent) => {
       recorder.inspect(event);
-      if (event.type === "@xstate.actor" && (event.actorRef as { logic?: { id?: string } }).logic?.id === "namespace") namespaces.push(event.actorRef.id);
+      if (event.type === "@xstate.actor" && (event.actorRef as { logic?: { id?: string } }).logic?.id === "namespace") namespaces.push((event.actorRef as AnyActorRef).id);
     };
     const admin = c.track(io(`${server.url}/admin`, { inspect }));
     // the same observer again adds nothing
