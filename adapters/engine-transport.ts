@@ -30,6 +30,14 @@ const isHandshakePacket = (type: number) =>
   type === PacketType.CONNECT || type === PacketType.CONNECT_ERROR || type === PacketType.DISCONNECT;
 
 /**
+ * The most arguments an EVENT or ACK may carry. Each one is passed to a
+ * listener or callback as an argument, and a call with hundreds of thousands
+ * of them overflows the stack (about 125,000 at the top of Node.js's): such a
+ * packet is a "parse error", like any other the client cannot deliver.
+ */
+export const MAX_ARGUMENTS = 16_384;
+
+/**
  * Whether a decoded packet has the shape the protocol promises. socket.io-parser
  * already checks this; a custom `parser` may not, and a hostile server must
  * not be able to reach the data plane with, say, an EVENT whose data is not an array.
@@ -42,10 +50,10 @@ export function isWellFormed(packet: unknown): packet is Packet {
   switch (type) {
     case PacketType.EVENT:
     case PacketType.BINARY_EVENT:
-      return Array.isArray(data) && (typeof data[0] === "string" || typeof data[0] === "number");
+      return Array.isArray(data) && data.length <= MAX_ARGUMENTS && (typeof data[0] === "string" || typeof data[0] === "number");
     case PacketType.ACK:
     case PacketType.BINARY_ACK:
-      return Array.isArray(data) && id !== undefined;
+      return Array.isArray(data) && data.length <= MAX_ARGUMENTS && id !== undefined;
     case PacketType.CONNECT:
       return data === undefined || (typeof data === "object" && data !== null && !Array.isArray(data));
     case PacketType.CONNECT_ERROR:
