@@ -42,10 +42,14 @@ export type AckEvent =
   /** Retries mode: this emission is at the head of the queue and the socket is connected. */
   | { type: "queue.turn" }
   /** The Socket stopped trying to connect (disconnect(), denied, server disconnect, gave up). */
-  | { type: "socket.inactive" };
+  | { type: "socket.inactive" }
+  /** The send buffer's limits dropped the packet unsent (it was full, the packet too old, or cleared). */
+  | { type: "packet.dropped"; reason: "overflow" | "expired" | "cleared" };
 
 export const ACK_TIMEOUT_MESSAGE = "operation has timed out";
 export const ACK_DISCONNECTED_MESSAGE = "socket has been disconnected";
+/** The message of the error an ack whose packet the send buffer dropped gets, by reason. */
+export const ackDroppedMessage = (reason: string) => `emission dropped from the send buffer (${reason})`;
 
 /**
  * The guards, the delay and the data updates of the chart over the ack data,
@@ -78,6 +82,7 @@ export const ACK_EFFECTS = [
   "deliverResponse",
   "deliverTimeoutError",
   "deliverDisconnectError",
+  "deliverDropError",
   "deliverFailure",
 ] as const;
 export type AckEffect = (typeof ACK_EFFECTS)[number];
@@ -109,6 +114,7 @@ export const ackMachine = setup({
     deliverResponse: effect,
     deliverTimeoutError: effect,
     deliverDisconnectError: effect,
+    deliverDropError: effect,
     deliverFailure: effect,
   },
 }).createMachine({
@@ -139,6 +145,8 @@ export const ackMachine = setup({
             "packet.sent": { target: "awaitingAck", actions: "markSent" },
             // nothing would send it: a caller waiting for an error gets one now, not at its deadline
             "socket.inactive": { guard: "expectsError", target: "#ack.disconnected", actions: "discardUnsentPacket" },
+            // a plain callback is never called, as for a lost connection; the Socket's send_buffer_drop event says it
+            "packet.dropped": [{ guard: "expectsError", target: "#ack.discarded" }, { target: "#ack.dropped" }],
           },
         },
         awaitingAck: {
@@ -171,6 +179,7 @@ export const ackMachine = setup({
     acknowledged: { type: "final", entry: "deliverResponse" },
     timedOut: { type: "final", entry: "deliverTimeoutError" },
     disconnected: { type: "final", entry: "deliverDisconnectError" },
+    discarded: { type: "final", entry: "deliverDropError" },
     dropped: { type: "final" },
     gaveUp: { type: "final" },
   },

@@ -14,6 +14,7 @@ import {
   ACK_DISCONNECTED_MESSAGE,
   ACK_EFFECTS,
   ACK_TIMEOUT_MESSAGE,
+  ackDroppedMessage,
   ackLogic,
   ackMachine,
   type AckData,
@@ -111,6 +112,8 @@ const effects: Record<AckEffect, (record: PendingAck, data: AckData, event: Inte
   },
   deliverTimeoutError: (record) => call(record, [new Error(ACK_TIMEOUT_MESSAGE)]),
   deliverDisconnectError: (record) => call(record, [new Error(ACK_DISCONNECTED_MESSAGE)]),
+  deliverDropError: (record, _data, event) =>
+    call(record, [new Error(ackDroppedMessage((event as Extract<AckEvent, { type: "packet.dropped" }>).reason))]),
   deliverFailure: (record, _data, event) =>
     call(record, [new Error(event.type === CONNECTION_LOST.type ? ACK_DISCONNECTED_MESSAGE : ACK_TIMEOUT_MESSAGE)]),
 };
@@ -260,6 +263,12 @@ export class AckRegistry {
    */
   bufferFlushed(): void {
     for (const record of [...this.#pending.values()]) if (this.#isBuffered(record)) this.dispatch(record, PACKET_SENT);
+  }
+
+  /** The send buffer's limits dropped packet `id` unsent. */
+  dropped(id: number, reason: "overflow" | "expired" | "cleared"): void {
+    const record = this.#pending.get(id);
+    if (record) this.dispatch(record, { type: "packet.dropped", reason });
   }
 
   /** The Socket connected: the head of the retries queue may go. */

@@ -19,6 +19,7 @@ import { authResolver, namespaceMachine, type NamespaceEmitted, type NamespaceIn
 import { hide, reveal } from "../machines/secrets.js";
 import type { Endpoint, Parser, Transport } from "../machines/transport.js";
 import { afterTurn, turn } from "./dispatch.js";
+import { encodedBytes } from "./send-buffer.js";
 
 const managedConnection = connectionMachine.provide({
   actors: {
@@ -173,11 +174,15 @@ export class Connection {
     return actor;
   }
 
-  /** Throws a TypeError now if `packet` could not be encoded later (when the send buffer is flushed). */
-  checkEncodable(packet: Packet): void {
+  /**
+   * Encodes `packet` now, so that one that would fail later (when the send
+   * buffer is flushed) fails at the emit() that made it: a TypeError. Returns
+   * its encoded size in bytes (for the send buffer's limits).
+   */
+  encodedSize(packet: Packet): number {
     this.#encoder ??= new this.#parser.Encoder();
     try {
-      this.#encoder.encode(packet);
+      return encodedBytes(this.#encoder.encode(packet));
     } catch (error) {
       throw new TypeError(`socket.emit(): cannot encode the arguments of "${String(packet.data[0])}": ${(error as Error).message}`, {
         cause: error,

@@ -11,6 +11,7 @@ import { invokeAll } from "./dispatch.js";
 import { dispatch } from "./emitter.js";
 import { checkAckTimeout, checkRetries } from "./options.js";
 import { reportError } from "./report-error.js";
+import { SendBufferLimiter, sendBufferLimits, type DropReason, type SendBufferLimits } from "./send-buffer.js";
 import type { Socket, SocketOptions } from "./socket.js";
 
 /** The modifiers of one emission: compress(), volatile, timeout(). */
@@ -28,9 +29,18 @@ export const RESERVED_EVENTS: ReadonlySet<unknown> = new Set([
   "disconnecting",
   "newListener",
   "removeListener",
+  // ours: an emission the send buffer's limits dropped
+  "send_buffer_drop",
 ]);
 
 type OutgoingPacket = Packet & { options: { compress: boolean } };
+
+const UNBOUNDED: SendBufferLimits = {
+  sendBufferLimit: Infinity,
+  sendBufferMaxBytes: Infinity,
+  sendBufferMaxAge: Infinity,
+  sendBufferOverflow: "drop-oldest",
+};
 
 export class DataPlane {
   readonly #socket: Socket;
@@ -43,11 +53,16 @@ export class DataPlane {
   #ackRegistry: AckRegistry | undefined;
   /** Where connection state recovery keeps the offset of the last event received. */
   readonly #credentials: Credentials;
+  /** The limits of the send buffer, if the options set any (unbounded, the buffer is a plain array push). */
+  readonly #limits: SendBufferLimits | undefined;
+  readonly #sendBuffer: SendBufferLimiter;
 
   constructor(socket: Socket, connection: Connection, credentials: Credentials, opts: Partial<SocketOptions> | undefined) {
     this.#socket = socket;
     this.#connection = connection;
     this.#credentials = credentials;
+    this.#limits = sendBufferLimits(opts);
+    this.#sendBuffer = new SendBufferLimiter(this.#limits ?? UNBOUNDED, (packet, reason) => this.#dropped(packet, reason));
     this.#nsp = socket.nsp;
     this.#ackTimeout = checkAckTimeout("ackTimeout", opts?.ackTimeout);
     this.#retries = checkRetries(opts?.retries);
@@ -78,7 +93,7 @@ export class DataPlane {
     if (this.#retries !== undefined && !flags.volatile) {
       // every emission asks for an ack and waits for its turn in the queue
       packet.id = this.#ids++;
-      this.#connection.checkEncodable(packet);
+      this.#connection.encodedSize(packet);
       this.#acks.register({ id: packet.id, timeout, retries: this.#retries, expectsError: true, transmitted: false, callback: ack, packet });
       return;
     }
@@ -93,11 +108,26 @@ export class DataPlane {
     if (sendNow) {
       transport.send(packet);
       this.#notifyOutgoing(args);
-    } else {
-      this.#connection.checkEncodable(packet);
-      this.#socket.sendBuffer.push(packet);
+      if (ack) this.#registerAck(packet.id!, ack, timeout, withAckPromise, true);
+      return;
     }
-    if (ack) this.#registerAck(packet.id!, ack, timeout, withAckPromise, sendNow);
+    const bytes = this.#connection.encodedSize(packet);
+    // first, so that a packet the buffer's limits drop at once ends its ack
+    if (ack) this.#registerAck(packet.id!, ack, timeout, withAckPromise, false);
+    if (this.#limits) this.#sendBuffer.push(this.#socket.sendBuffer, packet, bytes);
+    else this.#socket.sendBuffer.push(packet);
+  }
+
+  /** Drops every emission waiting in the send buffer, each reported (socket.clearSendBuffer()). */
+  clearSendBuffer(): void {
+    this.#sendBuffer.clear(this.#socket.sendBuffer);
+  }
+
+  /** An emission the send buffer's limits dropped unsent: the Socket says so, and its ack gets an error if it takes one. */
+  #dropped(packet: Packet, reason: DropReason) {
+    const [event, ...args] = packet.data as unknown[];
+    dispatch(this.#socket, "send_buffer_drop", [event, args, reason]);
+    if (packet.id !== undefined) this.#ackRegistry?.dropped(packet.id, reason);
   }
 
   /** Retries mode: the emissions waiting for their ack, in order. */
@@ -126,6 +156,7 @@ export class DataPlane {
     const received = socket.receiveBuffer;
     socket.receiveBuffer = [];
     for (const args of received) this.#emitEvent(args);
+    if (this.#limits) this.#sendBuffer.expire(socket.sendBuffer);
     const sent = socket.sendBuffer;
     socket.sendBuffer = [];
     const transport = this.#connection.transport;

@@ -11,6 +11,7 @@ import type { Packet } from "socket.io-parser";
 import type { AckCallback, QueuedEmission } from "./ack-registry.js";
 import { connectionOf, type Connection } from "./connection.js";
 import { DataPlane, RESERVED_EVENTS, type Flags } from "./data-plane.js";
+import type { DropReason, SendBufferOverflow } from "./send-buffer.js";
 import { dispatch, Emitter, type DefaultEventsMap, type EventNames, type EventParams, type EventsMap } from "./emitter.js";
 import type { Manager } from "./manager.js";
 import { checkAckTimeout, describe } from "./options.js";
@@ -24,12 +25,22 @@ export interface SocketOptions {
   retries: number;
   /** Default timeout in ms of every emission that expects an acknowledgement. */
   ackTimeout: number;
+  /** Not in the official options: the most emissions that wait in the send buffer while not connected. Default Infinity. */
+  sendBufferLimit: number;
+  /** Not in the official options: the most bytes (encoded) that wait in the send buffer. Default Infinity. */
+  sendBufferMaxBytes: number;
+  /** Not in the official options: ms an emission may wait in the send buffer; older ones are dropped. Default Infinity. */
+  sendBufferMaxAge: number;
+  /** Not in the official options: when an emission would exceed a limit, drop the oldest ones or refuse it. Default "drop-oldest". */
+  sendBufferOverflow: SendBufferOverflow;
 }
 
 export interface SocketReservedEvents {
   connect: () => void;
   connect_error: (err: ExtendedError) => void;
   disconnect: (reason: Socket.DisconnectReason, description?: DisconnectDescription) => void;
+  /** Not in the official API: an emission the send buffer's limits dropped unsent (see `sendBufferLimit`). */
+  send_buffer_drop: (event: string, args: unknown[], reason: DropReason) => void;
 }
 
 type PrependTimeoutError<T extends any[]> = {
@@ -169,6 +180,16 @@ export class Socket<
   /** Synonym of disconnect(). */
   close(): this {
     return this.disconnect();
+  }
+
+  /**
+   * Not in the official API: drops every emission waiting in the send buffer.
+   * Each one is reported (`send_buffer_drop`, reason "cleared"), and an
+   * acknowledgement that takes an error gets one.
+   */
+  clearSendBuffer(): this {
+    this.#data.clearSendBuffer();
+    return this;
   }
 
   /** Sends a `message` event. */

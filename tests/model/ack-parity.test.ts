@@ -40,6 +40,7 @@ const EVENTS: Event[] = [
   { type: "connection.lost" },
   { type: "queue.turn" },
   { type: "socket.inactive" },
+  { type: "packet.dropped", reason: "overflow" },
   ...DELAYED.map((type) => ({ type })),
 ];
 
@@ -52,6 +53,7 @@ function pathOf(value: StateValue): string {
 
 const TIMEOUT = "Error: operation has timed out";
 const DISCONNECTED = "Error: socket has been disconnected";
+const DROPPED = "Error: emission dropped from the send buffer (overflow)";
 const describeArgs = (args: unknown[]) => args.map((arg) => (arg instanceof Error ? `Error: ${arg.message}` : JSON.stringify(arg))).join(", ");
 
 /** (a) The bare machine as an actor: what each named effect would do for the user, recorded. */
@@ -65,6 +67,7 @@ function actorRunner(input: AckInput) {
     deliverResponse: ({ context }) => callback(describeArgs(context.expectsError ? [null, ...ANSWER] : ANSWER)),
     deliverTimeoutError: () => callback(TIMEOUT),
     deliverDisconnectError: () => callback(DISCONNECTED),
+    deliverDropError: () => callback(DROPPED),
     deliverFailure: ({ event }) => callback(event.type === "connection.lost" ? DISCONNECTED : TIMEOUT),
   };
   expect(Object.keys(recorded).sort()).toEqual([...ACK_EFFECTS].sort());
@@ -124,6 +127,8 @@ function registryRunner(input: AckInput, { asActors }: { asActors: boolean }) {
           return registry.connected();
         case "socket.inactive":
           return registry.socketInactive();
+        case "packet.dropped":
+          return registry.dropped(input.id, "overflow");
       }
       throw new Error(`no registry call for ${event.type}`);
     },
@@ -259,6 +264,8 @@ describe("xstate/graph over the ack machine", () => {
         keyOf("pending.buffered", "packet.sent", "pending.awaitingAck"),
         keyOf("pending.buffered", pendingAfter, "timedOut"),
         keyOf("pending.buffered", inactive, "disconnected"),
+        keyOf("pending.buffered", "packet.dropped", "discarded"),
+        keyOf("pending.buffered", "packet.dropped", "dropped"),
         keyOf("pending.awaitingAck", pendingAfter, "timedOut"),
         keyOf("pending.awaitingAck", "ack.received", "acknowledged"),
         keyOf("pending.awaitingAck", lost, "disconnected"),

@@ -4,10 +4,10 @@
 // transition can be checked for what it would do.
 import { createActor, SimulatedClock, type AnyStateNode, type SnapshotFrom } from "xstate";
 import { describe, expect, it } from "vitest";
-import { ackLogic, ackMachine, type AckEvent, type AckInput } from "../../machines/ack.machine.js";
+import { ACK_EFFECTS, ackLogic, ackMachine, type AckEvent, type AckInput } from "../../machines/ack.machine.js";
 import { NEVER } from "../../machines/delays.js";
 
-const EFFECTS = ["transmit", "discardUnsentPacket", "deliverResponse", "deliverTimeoutError", "deliverDisconnectError", "deliverFailure"] as const;
+const EFFECTS = ACK_EFFECTS;
 
 interface TransitionLike {
   source: AnyStateNode;
@@ -158,6 +158,20 @@ describe("pending.buffered", () => {
     ack.actor.send(ACK);
     expect(ack.value()).toBe("acknowledged");
     expect(ack.effects).toEqual(["deliverResponse(ack.received, 0)"]);
+  });
+
+  it("ends on packet.dropped (the send buffer's limits): an error-first callback gets the drop error, a plain one is never called", () => {
+    const errorFirst = start({ transmitted: false, timeout: 100, expectsError: true });
+    errorFirst.actor.send({ type: "packet.dropped", reason: "overflow" });
+    expect(errorFirst.value()).toBe("discarded");
+    expect(errorFirst.effects).toEqual(["deliverDropError(packet.dropped, 0)"]);
+    const plain = start({ transmitted: false, timeout: undefined, expectsError: false });
+    plain.actor.send({ type: "packet.dropped", reason: "expired" });
+    expect(plain.value()).toBe("dropped");
+    expect(plain.effects).toEqual([]);
+    // a dropped packet is not in the buffer any more: nothing to discard at the deadline either
+    errorFirst.clock.increment(HUGE);
+    expect(errorFirst.effects).toHaveLength(1);
   });
 
   it("counts the timeout from the emission, not from the send", () => {
