@@ -116,15 +116,6 @@ export async function startTlsServer(options: Partial<ServerOptions> = {}) {
   };
 }
 
-/** How many handles of the kinds a client can leak (timers, TCP sockets) the process holds now. */
-export function activeResources(): { Timeout: number; TCPSocketWrap: number } {
-  const counts = { Timeout: 0, TCPSocketWrap: 0 };
-  for (const kind of process.getActiveResourcesInfo()) {
-    if (kind === "Timeout" || kind === "TCPSocketWrap") counts[kind]++;
-  }
-  return counts;
-}
-
 /** The ids of the Manager actor's children (namespace ids, plus `transport` or `backoff` while they run). */
 export function childrenOf(manager: Manager): string[] {
   return Object.keys(manager.actor.getSnapshot().children);
