@@ -15,18 +15,27 @@ export function activeResources(): ResourceCounts {
   return counts;
 }
 
+/** Every active resource of the process (timers, sockets, pipes, ...), counted by kind. */
+export function allActiveResources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
+}
+
 /**
- * The process's timers and TCP sockets once they stopped changing for 150 ms:
- * sockets and timers of earlier tests, of closing connections, and the short
- * timer vitest sets when a test starts have gone by then.
+ * The process's timers and TCP sockets (or what `read` counts) once they
+ * stopped changing for 150 ms: sockets and timers of earlier tests, of closing
+ * connections, and the short timer vitest sets when a test starts have gone by then.
  */
-export async function settledResources(): Promise<ResourceCounts> {
-  let last = JSON.stringify(activeResources());
+export async function settledResources(): Promise<ResourceCounts>;
+export async function settledResources<T>(read: () => T): Promise<T>;
+export async function settledResources(read: () => unknown = activeResources): Promise<unknown> {
+  let last = JSON.stringify(read());
   for (let stable = 0, i = 0; stable < 15 && i < 300; i++) {
     await sleep(10);
-    const now = JSON.stringify(activeResources());
+    const now = JSON.stringify(read());
     stable = now === last ? stable + 1 : 0;
     last = now;
   }
-  return JSON.parse(last) as ResourceCounts;
+  return JSON.parse(last);
 }
