@@ -93,9 +93,9 @@ IH1mkZcdUUIhdOuncxAumIyofgMUMpwkpAoZ5O8mb2psAiEAsgsgv6c951e3TwTY
 -----END CERTIFICATE-----
 `;
 
-/** A socket.io 4.8 server over TLS (https:// and wss://), with the certificate above. */
-export async function startTlsServer(options: Partial<ServerOptions> = {}) {
-  const https = createHttpsServer({ key: TLS_KEY, cert: TLS_CERT });
+/** A socket.io 4.8 server over TLS (https:// and wss://), with the certificate above or the one given. */
+export async function startTlsServer(options: Partial<ServerOptions> = {}, credentials: { key: string; cert: string } = { key: TLS_KEY, cert: TLS_CERT }) {
+  const https = createHttpsServer(credentials);
   const sockets = new Set<net.Socket>();
   https.on("connection", (socket: net.Socket) => {
     sockets.add(socket);
