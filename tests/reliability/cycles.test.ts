@@ -11,17 +11,18 @@
 //   documented error where the docs say so; with `retries`, none is lost;
 // - the server holds one engine.io session, and the process, once the
 //   client disconnects, exits on its own.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, it, type ExpectStatic } from "vitest";
 import { startEchoServer, startProxy } from "../support/servers.js";
-import { within } from "../support/util.js";
 import { count } from "./counts.js";
 import type { Config, Report } from "./fixtures/cycling-client.js";
 
 const CYCLES = count("SOAK_CYCLES", 30, 1_000);
 const CUTS = count("SOAK_CUTS", 10, 300);
 const IN_FLIGHT = 3;
+/** A client process that sends nothing for this long hangs. */
+const STALL_MS = 60_000;
 /**
  * The heap the client process may gain between its first connection and the
  * end (after a full GC both times), whatever the counts. The process runs
@@ -37,6 +38,24 @@ const HEAP_GROWTH_LIMIT = 1024 * 1024;
 const DISCONNECTED = "socket has been disconnected";
 
 const fixture = fileURLToPath(new URL("./fixtures/cycling-client.ts", import.meta.url));
+
+/**
+ * Rejects when `child` sent nothing for `ms` (it reports every 50 cycles, and
+ * asks for every cut): it hangs. Its total time depends on the machine's load;
+ * this does not.
+ */
+function stalled(child: ChildProcess, ms: number): Promise<never> {
+  return new Promise((_, reject) => {
+    let timer: ReturnType<typeof setTimeout>;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => reject(new Error(`the client process went ${ms} ms without progress (a hang, or once done, something keeps it from exiting)`)), ms);
+    };
+    arm();
+    child.on("message", arm);
+    child.on("exit", () => clearTimeout(timer));
+  });
+}
 
 /** Runs the client process against a fresh server and proxy; resolves with its report once it exited on its own. */
 async function runClient(expect: ExpectStatic, config: Omit<Config, "url">) {
@@ -82,7 +101,7 @@ async function runClient(expect: ExpectStatic, config: Omit<Config, "url">) {
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   try {
-    const code = await within(exited, 60_000 + (config.cycles + config.cuts) * 100, "the client process to finish and exit on its own").catch((error: Error) => {
+    const code = await Promise.race([exited, stalled(child, STALL_MS)]).catch((error: Error) => {
       throw new Error(`${error.message}; its output:\n${output}`);
     });
     expect(code, output).toBe(0);
@@ -104,7 +123,8 @@ function expectBackToBaseline(expect: ExpectStatic, { baseline, after }: Report)
   expect(after.heapUsed - baseline.heapUsed).toBeLessThan(HEAP_GROWTH_LIMIT);
 }
 
-const timeout = 90_000 + (CYCLES + CUTS) * 150;
+// a hang fails after STALL_MS; this only bounds a run that keeps progressing on a loaded machine
+const timeout = 2 * STALL_MS + (CYCLES + CUTS) * 1_000;
 
 // the four client processes mostly wait on the network: they run side by side
 describe.concurrent(`${CYCLES} connect/disconnect cycles and ${CUTS} network cuts, ${IN_FLIGHT} emissions in flight at each`, () => {

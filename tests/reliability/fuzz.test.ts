@@ -23,6 +23,7 @@ import { ackWithArguments, canonical, eventWithArguments, frameGroup, FUZZED_NAM
 
 const FRAMES = count("FUZZ_FRAMES", 10_000, 100_000);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : (Date.now() ^ (Math.random() * 0x1_0000_0000)) | 0;
+if (!Number.isSafeInteger(SEED)) throw new TypeError(`FUZZ_SEED must be an integer, got ${JSON.stringify(process.env.FUZZ_SEED)}`);
 const PATH = process.env.FUZZ_PATH || undefined;
 /** How long one connection may take to show its end before the run counts as hung (a failure, not a measure). */
 const HANG_MS = 10_000;
@@ -188,7 +189,7 @@ describe("hostile frames, fuzzed", () => {
           ...(PATH ? { path: PATH } : {}),
         });
       } catch (error) {
-        (error as Error).message = `round ${round} (FUZZ_SEED=${seed} replays it as round 0): ${(error as Error).message}`;
+        (error as Error).message = `round ${round} (FUZZ_SEED=${seed} replays it as round 0, with FUZZ_PATH=<its path> the failing run alone): ${(error as Error).message}`;
         throw error;
       }
       if (PATH) break;
