@@ -189,6 +189,7 @@ describe("hostile frames, fuzzed", () => {
           ...(PATH ? { path: PATH } : {}),
         });
       } catch (error) {
+        console.log(`fuzz: ${framesSent} frames sent over ${connections} connections, then a failure`);
         (error as Error).message = `round ${round} (FUZZ_SEED=${seed} replays it as round 0, with FUZZ_PATH=<its path> the failing run alone): ${(error as Error).message}`;
         throw error;
       }
