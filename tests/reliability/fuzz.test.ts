@@ -177,6 +177,7 @@ async function run(groups: FrameGroup[]) {
 describe("hostile frames, fuzzed", () => {
   it(`${FRAMES.toLocaleString("en")} generated frames: no host crash, no hang, documented outcomes only`, { timeout: 60_000 + FRAMES * 20 }, async () => {
     framesSent = 0;
+    connections = 0;
     console.log(`fuzz: seed ${SEED}, ${FRAMES} frames (replay: FUZZ_SEED=${SEED} FUZZ_FRAMES=${FRAMES} npx vitest run tests/reliability/fuzz.test.ts; a failure's path: FUZZ_PATH=...)`);
     // rounds of runs until FRAMES frames went out; round r runs with seed SEED + r
     for (let round = 0; framesSent < FRAMES; round++) {
