@@ -39,8 +39,9 @@ let sessions = 0;
 
 beforeAll(async () => {
   trap = trapUncaught();
-  // the server accepts every namespace CONNECT, whenever it comes
+  // the server accepts every namespace CONNECT, whenever it comes; a closed connection's peer is dropped
   server = await startScriptedServer((peer) => {
+    peer.socket.on("close", () => server.peers.splice(server.peers.indexOf(peer), 1));
     peer.socket.on("message", (message: unknown) => {
       if (typeof message !== "string" || message[0] !== "0") return;
       const nsp = /^0(\/[^,]*),/.exec(message)?.[1];
