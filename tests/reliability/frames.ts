@@ -279,9 +279,9 @@ export interface Segment {
  * Cuts a run into segments, one per connection, from the documented rules:
  * - data that does not decode, and a packet of the wrong shape (as
  *   socket.io-parser's isPacketValid() defines it, e.g. a CONNECT_ERROR
- *   without data; and an ACK without id), is a "parse error": the client drops the connection and
- *   ignores the rest of it (the segment ends there; the rest goes on the next
- *   connection);
+ *   without data; and an ACK without id), is a "parse error": the client
+ *   drops the connection and ignores the rest of it (the segment ends there;
+ *   the rest goes on the next connection);
  * - an EVENT for a connected Socket reaches its listeners, with an ack
  *   callback when it has an id; for a namespace without a Socket, or a
  *   Socket the server disconnected, it is ignored;
@@ -312,7 +312,7 @@ export function plan(groups: FrameGroup[]): Segment[] {
     close();
   };
   const close = () => {
-    segment.inactiveAfter = FUZZED_NAMESPACES.filter((name) => !connected.has(name) && !segment.expected.disconnects.some(([n, r]) => n === name && r === "parse error"));
+    segment.inactiveAfter = FUZZED_NAMESPACES.filter((name) => !connected.has(name));
     segments.push(segment);
     segment = newSegment();
     // the next connection: the harness reconnects every Socket
