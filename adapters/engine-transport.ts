@@ -67,6 +67,42 @@ export function isWellFormed(packet: unknown): packet is Packet {
 
 const toError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
 
+/**
+ * What the user's listeners get of an engine error's context or of a close
+ * description's event: engine.io-client hands out the request itself (an
+ * XMLHttpRequest, or a `ws` event whose target is the WebSocket), and those
+ * hold the URL with its query tokens, and the headers. A plain copy keeps what
+ * says what happened: the status and its text, the event's type, code, reason
+ * and message. With the Manager option `exposeTransportDetails`, the originals.
+ */
+function detailsOf(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || value instanceof Error) return value;
+  const source = value as Record<string, unknown>;
+  const kept: Record<string, unknown> = {};
+  for (const key of ["type", "status", "statusText", "readyState", "code", "reason", "wasClean", "message", "error", "description"]) {
+    const field = source[key];
+    if (field === undefined || typeof field === "function") continue;
+    kept[key] = key === "statusText" && field instanceof Error ? field.message : typeof field === "object" && !(field instanceof Error) ? detailsOf(field) : field;
+  }
+  return kept;
+}
+
+/**
+ * The engine error as the user's listeners get it: its context and description
+ * as plain copies (detailsOf). A request that failed before any answer (status
+ * 0) gets its reason as description, as a WebSocket error has: "xhr poll error"
+ * then says why (a refused certificate, a refused connection).
+ */
+function forListeners<T>(value: T, expose: boolean): T {
+  if (expose || typeof value !== "object" || value === null) return value;
+  const fields = value as Record<string, unknown>;
+  const cause = (fields.context as { statusText?: unknown } | undefined)?.statusText;
+  if ("context" in fields) fields.context = detailsOf(fields.context);
+  if (fields.description === 0 && cause instanceof Error) fields.description = cause;
+  else if ("description" in fields) fields.description = detailsOf(fields.description);
+  return value;
+}
+
 /** What the machines see of an engine error: its message and plain fields, not its request (URL, headers). */
 function redactError(error: Error): Error {
   const copy = new Error(error.message) as Error & Record<string, unknown>;
@@ -161,11 +197,12 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
       }
     };
     const onOpen = () => report({ type: "transport.opened" });
-    const onError = (error: unknown) => report({ type: "transport.error", error: redactError(toError(error)) });
+    const expose = !!endpoint.engineOptions.exposeTransportDetails;
+    const onError = (error: unknown) => report({ type: "transport.error", error: redactError(forListeners(toError(error), expose)) });
     const onClose = (reason: string, description?: DisconnectDescription) => {
       if (transport!.closed) return;
       transport!.closed = true;
-      report({ type: "transport.closed", reason, description: redactDescription(description) });
+      report({ type: "transport.closed", reason, description: redactDescription(forListeners(description, expose)) });
     };
     const fail = (error: Error) => onClose("parse error", error);
     const onPing = () => report({ type: "transport.ping" });

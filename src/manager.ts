@@ -44,6 +44,14 @@ export interface ManagerOptions extends EngineOptions {
    * sees every actor of this Manager (see `socket.io-client-xstate/inspector`).
    */
   inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /**
+   * Not an option of the official client: give the listeners the engine's
+   * errors as engine.io-client makes them, with the failed request (an
+   * XMLHttpRequest, or the WebSocket of a `ws` event) as context. By default
+   * they get plain copies of those, without the URL's query tokens and the
+   * headers the request holds. Default false.
+   */
+  exposeTransportDetails: boolean;
 }
 
 export interface ManagerReservedEvents {

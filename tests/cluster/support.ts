@@ -4,7 +4,7 @@
 // and no Manager is left open.
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import type { Socket } from "../../src/index.js";
-import { activeResources } from "../integration/harness.js";
+import { activeResources } from "../support/resources.js";
 import { clients, waitFor } from "../support/util.js";
 import { asUser, startCluster, type Cluster, type ClusterOptions } from "./deployment/cluster.js";
 

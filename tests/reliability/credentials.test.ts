@@ -191,4 +191,19 @@ describe("credentials", () => {
       "inspection events showing a credential (the first three of each)",
     ).toEqual({ auth: [], header: [], query: [], urlQuery: [] });
   });
+
+  it("appear in the errors only when asked for (exposeTransportDetails): then the failed WebSocket itself is there, as the official client gives it", async () => {
+    const port = await closedPort();
+    const url = `http://127.0.0.1:${port}/?session=${SECRETS.urlQuery}`;
+    const errors: Array<Error & { description?: unknown }> = [];
+    for (const exposeTransportDetails of [false, true]) {
+      const socket = c.io(url, { transports: ["websocket"], reconnection: false, exposeTransportDetails });
+      errors.push((await waitFor<[Error & { description?: unknown }]>(socket, "connect_error"))[0]);
+    }
+    const [plain, raw] = errors as [Error & { description?: { message?: string } }, Error];
+    expect(leaked(shown(plain))).toEqual([]);
+    // what happened is still said
+    expect(plain.description?.message).toMatch(/ECONNREFUSED/);
+    expect(leaked(shown(raw))).toEqual(["urlQuery"]);
+  });
 });
