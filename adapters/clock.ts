@@ -3,11 +3,10 @@
 // client's (engine.io-client's installTimerFunctions): the global setTimeout as
 // it is when the Manager is created, so that a fake clock installed after the
 // import is used, unless `useNativeTimers` asks for the one seen at import.
-// A timer that fires is a turn (src/dispatch.ts). An infinite delay (no timeout
-// configured) never fires, instead of firing at once as setTimeout(fn,
-// Infinity) would; a delay beyond setTimeout's range is clamped to it for the
-// same reason.
+// A timer that fires is a turn (src/dispatch.ts). The machines' "never"
+// (machines/delays.ts: setTimeout's longest delay) is never armed.
 import { installTimerFunctions } from "engine.io-client";
+import { NEVER } from "../machines/delays.js";
 import { turn } from "../src/dispatch.js";
 
 export interface Clock {
@@ -15,12 +14,9 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
-/** setTimeout's largest delay (about 24.8 days); larger ones would fire at once. */
-export const MAX_TIMER_DELAY = 2_147_483_647;
-
-/** A timer delay from an option, or Infinity when it is not a finite number. */
+/** A timer delay, or Infinity for the machines' "never" (and anything at or past it): no timer. */
 export function timerDelay(ms: number): number {
-  return ms < Infinity ? Math.min(Math.max(0, ms), MAX_TIMER_DELAY) : Infinity;
+  return ms < NEVER ? Math.max(0, ms) : Infinity;
 }
 
 export interface TimerOptions {

@@ -11,13 +11,31 @@
 import { Socket as Engine, type SocketOptions as EngineOptions } from "engine.io-client";
 import { PacketType } from "socket.io-parser";
 import { fromCallback } from "xstate";
-import type { Packet, Transport, TransportCommand, TransportEvent, TransportInput } from "../machines/transport.js";
+import { connectPayload, isCredentials, startSession, type Credentials } from "../machines/credentials.js";
+import { hide, redact, reveal } from "../machines/secrets.js";
+import type {
+  DisconnectDescription,
+  Endpoint,
+  Packet,
+  Transport,
+  TransportCommand,
+  TransportEvent,
+  TransportInput,
+} from "../machines/transport.js";
 import { afterTurn, turn } from "../src/dispatch.js";
 import { reportError } from "../src/report-error.js";
 
 /** The handshake packets: the namespace machines handle them; EVENT and ACK packets take the data plane. */
 const isHandshakePacket = (type: number) =>
   type === PacketType.CONNECT || type === PacketType.CONNECT_ERROR || type === PacketType.DISCONNECT;
+
+/**
+ * The most arguments an EVENT or ACK may carry. Each one is passed to a
+ * listener or callback as an argument, and a call with hundreds of thousands
+ * of them overflows the stack (about 125,000 at the top of Node.js's): such a
+ * packet is a "parse error", like any other the client cannot deliver.
+ */
+export const MAX_ARGUMENTS = 16_384;
 
 /**
  * Whether a decoded packet has the shape the protocol promises. socket.io-parser
@@ -32,10 +50,10 @@ export function isWellFormed(packet: unknown): packet is Packet {
   switch (type) {
     case PacketType.EVENT:
     case PacketType.BINARY_EVENT:
-      return Array.isArray(data) && (typeof data[0] === "string" || typeof data[0] === "number");
+      return Array.isArray(data) && data.length <= MAX_ARGUMENTS && (typeof data[0] === "string" || typeof data[0] === "number");
     case PacketType.ACK:
     case PacketType.BINARY_ACK:
-      return Array.isArray(data) && id !== undefined;
+      return Array.isArray(data) && data.length <= MAX_ARGUMENTS && id !== undefined;
     case PacketType.CONNECT:
       return data === undefined || (typeof data === "object" && data !== null && !Array.isArray(data));
     case PacketType.CONNECT_ERROR:
@@ -48,6 +66,58 @@ export function isWellFormed(packet: unknown): packet is Packet {
 }
 
 const toError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
+
+/**
+ * What the user's listeners get of an engine error's context or of a close
+ * description's event: engine.io-client hands out the request itself (an
+ * XMLHttpRequest, or a `ws` event whose target is the WebSocket), and those
+ * hold the URL with its query tokens, and the headers. A plain copy keeps what
+ * says what happened: the status and its text, the event's type, code, reason
+ * and message. With the Manager option `exposeTransportDetails`, the originals.
+ */
+function detailsOf(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || value instanceof Error) return value;
+  const source = value as Record<string, unknown>;
+  const kept: Record<string, unknown> = {};
+  for (const key of ["type", "status", "statusText", "readyState", "code", "reason", "wasClean", "message", "error", "description"]) {
+    const field = source[key];
+    if (field === undefined || typeof field === "function") continue;
+    kept[key] = key === "statusText" && field instanceof Error ? field.message : typeof field === "object" && !(field instanceof Error) ? detailsOf(field) : field;
+  }
+  return kept;
+}
+
+/**
+ * The engine error as the user's listeners get it: its context and description
+ * as plain copies (detailsOf). A request that failed before any answer (status
+ * 0) gets its reason as description, as a WebSocket error has: "xhr poll error"
+ * then says why (a refused certificate, a refused connection).
+ */
+function forListeners<T>(value: T, expose: boolean): T {
+  if (expose || typeof value !== "object" || value === null) return value;
+  const fields = value as Record<string, unknown>;
+  const cause = (fields.context as { statusText?: unknown } | undefined)?.statusText;
+  if ("context" in fields) fields.context = detailsOf(fields.context);
+  if (fields.description === 0 && cause instanceof Error) fields.description = cause;
+  else if ("description" in fields) fields.description = detailsOf(fields.description);
+  return value;
+}
+
+/** What the machines see of an engine error: its message and plain fields, not its request (URL, headers). */
+function redactError(error: Error): Error {
+  const copy = new Error(error.message) as Error & Record<string, unknown>;
+  copy.name = error.name;
+  copy.stack = error.stack;
+  for (const [key, value] of Object.entries(error)) if (value === null || typeof value !== "object") copy[key] = value;
+  return redact(error, copy);
+}
+
+/** What the machines see of a close description: its text, not its event or request. */
+function redactDescription(description: DisconnectDescription | undefined): DisconnectDescription | undefined {
+  if (description === undefined) return undefined;
+  if (description instanceof Error) return redactError(description);
+  return redact(description, { description: description.description });
+}
 
 /** The data plane's handle on one engine. */
 class EngineTransport implements Transport {
@@ -79,18 +149,27 @@ class EngineTransport implements Transport {
   isStale(): boolean {
     return (this.engine as unknown as { _hasPingExpired?: () => boolean })._hasPingExpired?.() ?? false;
   }
+}
 
-  /** What the inspector shows of it. */
-  toJSON() {
-    return { transport: this.engine.transport?.name, id: this.engine.id };
-  }
+/**
+ * The server's CONNECT as the machines see it: `{ sid, recovered }`. The
+ * session id to recover (`pid`) goes into the credentials the CONNECT was sent with.
+ */
+function withoutSecrets(packet: Packet, sentWith: Credentials | undefined): Packet {
+  const data = packet.data as { sid?: unknown; pid?: unknown } | undefined;
+  const pid = typeof data?.pid === "string" ? data.pid : undefined;
+  const recovered = sentWith ? startSession(sentWith, pid) : false;
+  return { type: packet.type, nsp: packet.nsp, data: { sid: data?.sid, recovered } };
 }
 
 export const engineTransport = fromCallback<TransportCommand, TransportInput, TransportEvent>(
   ({ input, sendBack, receive }) => {
+    const endpoint = reveal(input);
     let transport: EngineTransport | undefined;
-    let decoder: InstanceType<TransportInput["parser"]["Decoder"]> | undefined;
+    let decoder: InstanceType<Endpoint["parser"]["Decoder"]> | undefined;
     let stopped = false;
+    /** The credentials of the CONNECT sent for each namespace on this engine, for the server's answer. */
+    const handshakes = new Map<string, Credentials>();
     const report = (event: TransportEvent) => turn(() => sendBack(event));
 
     const onDecoded = (packet: unknown) => {
@@ -100,12 +179,14 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
         return;
       }
       try {
-        input.deliver(packet);
+        endpoint.deliver(packet);
       } catch (error) {
         // the data plane reports its listeners' errors itself; anything else is ours, never the host's
         reportError(error);
       }
-      if (isHandshakePacket(packet.type)) report({ type: "transport.packet", packet });
+      if (!isHandshakePacket(packet.type)) return;
+      const forMachine = packet.type === PacketType.CONNECT ? withoutSecrets(packet, handshakes.get(packet.nsp)) : packet;
+      report({ type: "transport.packet", packet: forMachine });
     };
     const onData = (data: unknown) => {
       if (transport!.closed) return;
@@ -116,11 +197,12 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
       }
     };
     const onOpen = () => report({ type: "transport.opened" });
-    const onError = (error: unknown) => report({ type: "transport.error", error: toError(error) });
-    const onClose = (reason: string, description?: Error | { description: string; context?: unknown }) => {
+    const expose = !!endpoint.engineOptions.exposeTransportDetails;
+    const onError = (error: unknown) => report({ type: "transport.error", error: redactError(forListeners(toError(error), expose)) });
+    const onClose = (reason: string, description?: DisconnectDescription) => {
       if (transport!.closed) return;
       transport!.closed = true;
-      report({ type: "transport.closed", reason, description });
+      report({ type: "transport.closed", reason, description: redactDescription(forListeners(description, expose)) });
     };
     const fail = (error: Error) => onClose("parse error", error);
     const onPing = () => report({ type: "transport.ping" });
@@ -128,16 +210,16 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
     afterTurn(() => {
       if (stopped) return;
       // a copy: engine.io-client writes into its options, and they are read again on every attempt
-      const engine = new Engine(input.uri, { ...input.engineOptions } as Partial<EngineOptions>);
-      transport = new EngineTransport(engine, new input.parser.Encoder());
-      decoder = new input.parser.Decoder();
+      const engine = new Engine(endpoint.uri, { ...endpoint.engineOptions } as Partial<EngineOptions>);
+      transport = new EngineTransport(engine, new endpoint.parser.Encoder());
+      decoder = new endpoint.parser.Decoder();
       engine.on("open", onOpen);
       engine.on("error", onError);
       engine.on("close", onClose);
       engine.on("ping", onPing);
       engine.on("data", onData);
       decoder.on("decoded", onDecoded);
-      report({ type: "transport.created", transport });
+      report({ type: "transport.created", transport: hide<Transport>(transport, "transport") });
     });
 
     // writing and closing call user code (engine listeners, a custom encoder): once the actors are idle
@@ -145,9 +227,13 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
       const target = transport;
       if (command.type !== "transport.send" || !target || target.closed) return;
       // written before the close of the same turn, if any: a DISCONNECT leaves before the engine closes
+      const { packet } = command;
+      const credentials = packet.type === PacketType.CONNECT && isCredentials(packet.data) ? packet.data : undefined;
       afterTurn(() => {
         try {
-          target.send(command.packet);
+          // the CONNECT payload is read now, with the latest offset of a session to recover
+          target.send(credentials ? { ...packet, data: connectPayload(credentials) } : packet);
+          if (credentials) handshakes.set(packet.nsp, credentials);
         } catch (error) {
           report({ type: "transport.unsendable", packet: command.packet, error: toError(error) });
         }

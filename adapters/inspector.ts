@@ -63,14 +63,13 @@ export function transitionLogger(options: TransitionLoggerOptions = {}): (event:
   };
 }
 
-/** Keeps what can be shown of a context: data, not functions, engines or parsers. */
+/** Keeps what can be shown of a context: data, not functions (secrets are hidden references already). */
 export function sanitizeContext(context: Record<string, unknown>): Record<string, unknown> {
   // callback actors (the transport) have no context
   if (typeof context !== "object" || context === null) return context;
   const shown: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(context)) {
     if (typeof value === "function") continue;
-    if (key === "parser" || key === "engineOptions") continue;
     shown[key] = value;
   }
   return shown;

@@ -13,6 +13,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
+import { compileForNode } from "./compile.js";
 import { FLOOR_GROUPS, FULL_PARAMS, QUICK_PARAMS, TRIAL_ORDER, metricsFor, type Group, type Metric } from "./metrics.js";
 import type { ServerMessage, ServerRequest } from "./server.js";
 import { ratioChart, verdict, withinNoise } from "./svg.js";
@@ -126,22 +127,14 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 /** The worker and the server run as plain JavaScript: no TypeScript loader in the measured processes. */
 async function compileProcesses(): Promise<{ workerJs: string; serverJs: string }> {
-  const esbuild = await import("esbuild");
-  await esbuild.build({
-    entryPoints: {
+  await compileForNode(
+    {
       worker: join(ROOT, "bench/worker.ts"),
       server: join(ROOT, "bench/server.ts"),
       "floor-client": join(ROOT, "bench/floor-client.ts"),
     },
-    outdir: OUT_DIR,
-    outExtension: { ".js": ".mjs" },
-    bundle: true,
-    packages: "external",
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    logLevel: "warning",
-  });
+    OUT_DIR,
+  );
   return { workerJs: join(OUT_DIR, "worker.mjs"), serverJs: join(OUT_DIR, "server.mjs") };
 }
 

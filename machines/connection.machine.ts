@@ -14,6 +14,7 @@ import {
   type ActorRefFrom,
   type AnyActorRef,
 } from "xstate";
+import { delayOf } from "./delays.js";
 import { backoffMachine, type BackoffOutput, type BackoffSettings } from "./backoff.machine.js";
 import {
   namespaceMachine,
@@ -24,10 +25,10 @@ import {
   type NamespaceInput,
   type NamespaceReport,
 } from "./namespace.machine.js";
+import type { Hidden } from "./secrets.js";
 import type {
   DisconnectDescription,
-  Packet,
-  Parser,
+  Endpoint,
   Transport,
   TransportCommand,
   TransportEvent,
@@ -41,25 +42,21 @@ export interface ConnectionSettings extends BackoffSettings {
 }
 
 export interface ConnectionInput {
-  uri: string;
-  engineOptions: Record<string, unknown>;
-  parser: Parser;
+  /** Where and how to connect, hidden: hide({ uri, engineOptions, parser, deliver }, "endpoint"). */
+  endpoint: Hidden<Endpoint>;
   settings: ConnectionSettings;
   autoConnect: boolean;
-  deliver?: (packet: Packet) => void;
 }
 
 export type NamespaceActorRef = ActorRefFrom<typeof namespaceMachine>;
 
 export interface ConnectionContext {
-  uri: string;
-  engineOptions: Record<string, unknown>;
-  parser: Parser;
-  deliver: (packet: Packet) => void;
+  /** What each transport actor is created with (a hidden reference). */
+  endpoint: Hidden<Endpoint>;
   settings: ConnectionSettings;
   autoConnect: boolean;
-  /** The current (or last) low-level connection, for the data plane and `manager.engine`. */
-  transport: Transport | undefined;
+  /** The current (or last) low-level connection, for the data plane and `manager.engine` (a hidden reference). */
+  transport: Hidden<Transport> | undefined;
   /** The reconnection attempt in progress; 0 while not reconnecting. */
   attempt: number;
   /** Why the last attempt failed. */
@@ -146,8 +143,8 @@ export const connectionMachine = setup({
     namespace: namespaceMachine,
   },
   delays: {
-    // `timeout: false` waits forever; the clock never fires an infinite delay
-    connectTimeout: ({ context }) => (context.settings.timeout === false ? Infinity : context.settings.timeout),
+    // `timeout: false` waits forever: a delay no clock of the client fires (machines/delays.ts)
+    connectTimeout: ({ context }) => delayOf(context.settings.timeout === false ? undefined : context.settings.timeout),
   },
   guards: {
     autoConnect: ({ context }) => context.autoConnect,
@@ -283,10 +280,7 @@ export const connectionMachine = setup({
 }).createMachine({
   id: "connection",
   context: ({ input }) => ({
-    uri: input.uri,
-    engineOptions: input.engineOptions,
-    parser: input.parser,
-    deliver: input.deliver ?? (() => {}),
+    endpoint: input.endpoint,
     settings: input.settings,
     autoConnect: input.autoConnect,
     transport: undefined,
@@ -324,12 +318,7 @@ export const connectionMachine = setup({
           invoke: {
             src: "transport",
             id: "transport",
-            input: ({ context }) => ({
-              uri: context.uri,
-              engineOptions: context.engineOptions,
-              parser: context.parser,
-              deliver: context.deliver,
-            }),
+            input: ({ context }) => context.endpoint,
           },
           initial: "creating",
           on: {

@@ -2,19 +2,29 @@
 // connection, the connected session, and every documented way out of it.
 // The machine decides; it does no I/O. Packets leave through its parent (the
 // connection machine), public events through emit(), the auth function runs
-// in an invoked actor.
+// in an invoked actor. The `auth` payload and the session to recover never
+// enter its context or events: it carries them as a hidden reference
+// (machines/credentials.ts), which the transport resolves.
 import { PacketType } from "socket.io-parser";
 import { assertEvent, assign, emit, fromCallback, sendParent, setup } from "xstate";
+import {
+  authIsPayload,
+  authOf,
+  createCredentials,
+  isPayload,
+  keepGivenAuth,
+  type AuthOption,
+  type Credentials,
+} from "./credentials.js";
 import type { DisconnectDescription, Packet } from "./transport.js";
+
+export type { AuthOption, Credentials };
 
 /** An Error with the `data` a server middleware attached to it (`connect_error`). */
 export interface ExtendedError extends Error {
   // any, as in the official typings: `err.data.content` is the documented middleware pattern
   data?: any;
 }
-
-/** The `auth` option: a payload, or a function called back with one on every attempt. */
-export type AuthOption = Record<string, unknown> | ((callback: (data: object) => void) => void);
 
 export type DisconnectReason =
   | "io server disconnect"
@@ -26,19 +36,16 @@ export type DisconnectReason =
 
 export interface NamespaceInput {
   nsp: string;
-  auth?: AuthOption | undefined;
-  /** The last offset received on this namespace (connection state recovery), read when reconnecting. */
-  readLastOffset?: () => string | undefined;
+  /** The `auth` option and the session to recover (createCredentials(auth)); none by default. */
+  credentials?: Credentials | undefined;
 }
 
 export interface NamespaceContext {
   nsp: string;
-  auth: AuthOption | undefined;
-  readLastOffset: () => string | undefined;
+  /** A hidden reference: serialized, it shows "[credentials]". */
+  credentials: Credentials;
   /** The session id given by the server; defined while connected. */
   id: string | undefined;
-  /** The private session id (connection state recovery), kept across reconnections. */
-  pid: string | undefined;
   /** Whether the last connection recovered the previous session. */
   recovered: boolean;
 }
@@ -58,7 +65,8 @@ export type ConnectionNotice =
 
 /** What the server said to this namespace (handshake packets, routed by the connection machine). */
 export type ServerNotice =
-  | { type: "server.connect"; sid: string | undefined; pid: string | undefined }
+  /** `recovered`: the transport found the server kept the previous session (connection state recovery). */
+  | { type: "server.connect"; sid: string | undefined; recovered: boolean }
   | { type: "server.connectError"; error: ExtendedError }
   | { type: "server.disconnect" };
 
@@ -67,8 +75,8 @@ export type NamespaceEvent =
   | ServerNotice
   | { type: "api.connect" }
   | { type: "api.disconnect" }
-  | { type: "api.setAuth"; auth: AuthOption | undefined }
-  | { type: "auth.resolved"; data: object | undefined }
+  /** The `auth` function called back with a payload (kept in the credentials, not in the event). */
+  | { type: "auth.resolved" }
   | { type: "auth.rejected"; error: Error };
 
 /** What a namespace tells its parent (the connection machine). */
@@ -89,11 +97,12 @@ export type NamespaceEmitted =
 export function toServerNotice(packet: Packet): ServerNotice | undefined {
   switch (packet.type) {
     case PacketType.CONNECT: {
-      const data = packet.data as { sid?: unknown; pid?: unknown } | undefined;
+      // the transport put `recovered` in place of the server's `pid` (see machines/credentials.ts)
+      const data = packet.data as { sid?: unknown; recovered?: unknown } | undefined;
       return {
         type: "server.connect",
         sid: typeof data?.sid === "string" ? data.sid : undefined,
-        pid: typeof data?.pid === "string" ? data.pid : undefined,
+        recovered: data?.recovered === true,
       };
     }
     case PacketType.CONNECT_ERROR: {
@@ -113,9 +122,6 @@ export function toServerNotice(packet: Packet): ServerNotice | undefined {
 const PROTOCOL_MISMATCH =
   "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are not compatible (more information here: https://socket.io/docs/v3/migrating-from-2-x-to-3-0/)";
 
-const isPayload = (data: unknown): data is object | undefined =>
-  data === undefined || data === null || Object.prototype.toString.call(data) === "[object Object]";
-
 /** How an auth resolver runs: the user's call, and the answer to the machine. */
 export interface AuthScheduling {
   /** Runs the call of the `auth` function (at once by default). */
@@ -134,24 +140,27 @@ const now = (step: () => void) => step();
  * The facade calls the function once its actors are idle (src/dispatch.ts).
  */
 export function authResolver({ call = now, answer = now }: AuthScheduling = {}) {
-  return fromCallback<NamespaceEvent, { auth: AuthOption | undefined }>(({ input, sendBack }) => {
+  return fromCallback<NamespaceEvent, { credentials: Credentials }>(({ input, sendBack }) => {
     let settled = false;
     const settle = (event: NamespaceEvent) => {
       if (settled) return;
       settled = true;
       answer(() => sendBack(event));
     };
-    const resolve = (data: unknown) =>
-      settle(
-        isPayload(data)
-          ? { type: "auth.resolved", data: data ?? undefined }
-          : { type: "auth.rejected", error: new TypeError("auth must be an object, or a function that calls back with an object") },
-      );
+    const resolve = (data: unknown) => {
+      if (!isPayload(data)) {
+        settle({ type: "auth.rejected", error: new TypeError("auth must be an object, or a function that calls back with an object") });
+        return;
+      }
+      if (!settled) keepGivenAuth(input.credentials, data);
+      settle({ type: "auth.resolved" });
+    };
     call(() => {
       if (settled) return;
-      if (typeof input.auth !== "function") return resolve(input.auth);
+      const auth = authOf(input.credentials);
+      if (typeof auth !== "function") return resolve(auth);
       try {
-        input.auth(resolve);
+        auth(resolve);
       } catch (error) {
         settle({ type: "auth.rejected", error: toError(error) });
       }
@@ -176,30 +185,25 @@ export const namespaceMachine = setup({
     willRetry: ({ event }) => event.type === "connection.failed" && event.willRetry,
     willReconnect: ({ event }) => event.type === "connection.closed" && event.willReconnect,
     hasSessionId: ({ event }) => event.type === "server.connect" && event.sid !== undefined,
-    authIsPayload: ({ context }) => typeof context.auth !== "function" && isPayload(context.auth),
+    authIsPayload: ({ context }) => authIsPayload(context.credentials),
   },
   actions: {
     announceActivation: sendParent(({ context }): NamespaceReport => ({ type: "namespace.activated", nsp: context.nsp })),
     announceDeactivation: sendParent(({ context }): NamespaceReport => ({ type: "namespace.deactivated", nsp: context.nsp })),
-    sendConnectPacket: sendParent(({ context, event }): NamespaceReport => {
-      const auth = event.type === "auth.resolved" ? event.data : (context.auth as object | undefined);
-      // with connection state recovery, the server recognises the session from pid + offset
-      const data = context.pid ? { pid: context.pid, offset: context.readLastOffset(), ...auth } : auth;
-      return { type: "namespace.send", packet: { type: PacketType.CONNECT, nsp: context.nsp, data } };
-    }),
+    // the payload (auth, and pid + offset to recover a session) is read out of the credentials by the transport
+    sendConnectPacket: sendParent(({ context }): NamespaceReport => ({
+      type: "namespace.send",
+      packet: { type: PacketType.CONNECT, nsp: context.nsp, data: context.credentials },
+    })),
     sendDisconnectPacket: sendParent(({ context }): NamespaceReport => ({
       type: "namespace.send",
       packet: { type: PacketType.DISCONNECT, nsp: context.nsp },
     })),
-    startSession: assign(({ context, event }) => {
+    startSession: assign(({ event }) => {
       assertEvent(event, "server.connect");
-      return { id: event.sid, recovered: !!event.pid && event.pid === context.pid, pid: event.pid };
+      return { id: event.sid, recovered: event.recovered };
     }),
     endSession: assign({ id: undefined }),
-    setAuth: assign(({ event }) => {
-      assertEvent(event, "api.setAuth");
-      return { auth: event.auth };
-    }),
     emitConnect: emit({ type: "connect" }),
     emitInactive: emit({ type: "inactive" }),
     emitConnectError: emit(({ event }): NamespaceEmitted => {
@@ -218,16 +222,11 @@ export const namespaceMachine = setup({
   id: "namespace",
   context: ({ input }) => ({
     nsp: input.nsp,
-    auth: input.auth,
-    readLastOffset: input.readLastOffset ?? (() => undefined),
+    credentials: input.credentials ?? createCredentials(),
     id: undefined,
-    pid: undefined,
     recovered: false,
   }),
   initial: "inactive",
-  on: {
-    "api.setAuth": { actions: "setAuth" },
-  },
   states: {
     inactive: {
       // entered last on the way out, so that a DISCONNECT packet is sent before the Manager may close
@@ -277,7 +276,7 @@ export const namespaceMachine = setup({
             authenticating: {
               invoke: {
                 src: "resolveAuth",
-                input: ({ context }) => ({ auth: context.auth }),
+                input: ({ context }) => ({ credentials: context.credentials }),
               },
               on: {
                 "auth.resolved": { target: "awaitingServer", actions: "sendConnectPacket" },

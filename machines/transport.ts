@@ -1,7 +1,11 @@
 // The one small interface the connection machine sees of a low-level connection.
 // adapters/engine-transport.ts puts engine.io-client behind it; nothing in
-// machines/ imports engine.io-client or socket.io-parser at run time.
+// machines/ imports engine.io-client or socket.io-parser at run time. What the
+// machine holds of it (the endpoint it is created with, the live handle) are
+// hidden references (machines/secrets.ts): options hold headers, query tokens
+// and TLS keys, and the engine holds them too.
 import type { Packet } from "socket.io-parser";
+import type { Hidden } from "./secrets.js";
 
 export type { Packet };
 
@@ -33,7 +37,8 @@ export interface Transport {
   readonly closed: boolean;
 }
 
-export interface TransportInput {
+/** Where and how to connect. */
+export interface Endpoint {
   uri: string;
   /** Handed to engine.io-client unchanged. */
   engineOptions: Record<string, unknown>;
@@ -42,9 +47,16 @@ export interface TransportInput {
   deliver: (packet: Packet) => void;
 }
 
-/** What the transport actor reports to the connection machine. */
+/** A transport actor's input: the endpoint, hidden. */
+export type TransportInput = Hidden<Endpoint>;
+
+/**
+ * What the transport actor reports to the connection machine. A CONNECT of
+ * the server in `transport.packet` carries `{ sid, recovered }`: the transport
+ * keeps the session id to recover (`pid`) in the namespace's credentials.
+ */
 export type TransportEvent =
-  | { type: "transport.created"; transport: Transport }
+  | { type: "transport.created"; transport: Hidden<Transport> }
   | { type: "transport.opened" }
   | { type: "transport.error"; error: Error }
   | { type: "transport.closed"; reason: string; description?: DisconnectDescription }

@@ -1,12 +1,14 @@
 // Generates what the docs and Stately Studio show of the machines, from the
 // machines themselves (their state trees, as XState builds them):
 // - Mermaid diagrams between `<!-- diagram:NAME -->` and `<!-- /diagram:NAME -->`
-//   in every docs/**/*.md file, and tables between `<!-- table:NAME -->` markers;
+//   in every docs/**/*.md file, tables between `<!-- table:NAME -->` markers, and
+//   the examples of docs/examples/NAME.ts between `<!-- example:NAME -->` markers;
 // - stately/NAME.json, the machine configs that Stately Studio imports, and stately/README.md.
 // `npm run docs` writes them; `tsx scripts/generate.ts --check` writes nothing
 // and exits 1 listing the stale files (CI). Both exit 1 when a machine uses an
 // inline (unnamed) action, guard, delay or actor, which the visualizer would
 // show as null or anonymous.
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -606,11 +608,22 @@ export function generatedBlocks(): Map<string, string> {
   for (const name of machineNames) blocks.set(`diagram:${name}`, mermaidDiagram(name));
   blocks.set("diagram:actors", actorTreeDiagram());
   blocks.set("table:backoff-schedule", backoffScheduleTable());
+  for (const file of readdirSync(path.join(projectRoot, "docs/examples")).filter((name) => name.endsWith(".ts"))) {
+    blocks.set(`example:${file.slice(0, -3)}`, exampleBlock(file));
+  }
   return blocks;
 }
 
+/** A file of docs/examples (type-checked, and run by a test) as a code block, importing the package as users do. */
+function exampleBlock(file: string): string {
+  const source = readFileSync(path.join(projectRoot, "docs/examples", file), "utf8")
+    .replace(/from "\.\.\/\.\.\/adapters\/xstate\.js"/g, 'from "socket.io-client-xstate/xstate"')
+    .replace(/from "\.\.\/\.\.\/src\/index\.js"/g, 'from "socket.io-client-xstate"');
+  return ["```ts", source.trimEnd(), "```"].join("\n");
+}
+
 /** A marker is a line of its own, so that prose may quote one in backticks. */
-const MARKER = /^<!-- (diagram|table):([\w-]+) -->[ \t]*$/gm;
+const MARKER = /^<!-- (diagram|table|example):([\w-]+) -->[ \t]*$/gm;
 
 /** The text with every marked block replaced; problems for unknown or unclosed markers. */
 export function fillMarkers(text: string, blocks: Map<string, string>, file = "text"): { text: string; problems: string[] } {

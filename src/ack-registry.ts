@@ -1,20 +1,29 @@
-// The pending acknowledgements of one Socket. Each is a small record that the
-// ack machine's chart (machines/ack.machine.ts) drives through its lifecycle:
-// the registry implements the chart's named actions, and owns the one timer
-// and the place in the retries queue of each record. A plain ack resting in
-// the state the chart put it in is stored as its callback alone (see PLAIN_RESTING).
+// The pending acknowledgements of one Socket. Each runs the ack machine's
+// chart (machines/ack.machine.ts) through its lifecycle, in one of two ways:
+// - by default, as a small record that the chart interpreter walks (no actor,
+//   no snapshot: a plain ack resting in the state the chart put it in is
+//   stored as its callback alone, see PLAIN_RESTING);
+// - when the Manager is inspected, as an XState actor of the ack machine, a
+//   child of the namespace actor, so that every ack shows in the inspector.
+// Both use the machine's guards, delay and updates (ackLogic) and the effects
+// below, defined once; the registry owns the callback, the packet and the
+// place in the retries queue of each ack.
 import type { Packet } from "socket.io-parser";
+import { createActor, type Actor, type AnyActorRef } from "xstate";
 import {
   ACK_DISCONNECTED_MESSAGE,
+  ACK_EFFECTS,
   ACK_TIMEOUT_MESSAGE,
-  ackGuards,
+  ackDroppedMessage,
+  ackLogic,
   ackMachine,
   type AckData,
+  type AckEffect,
   type AckEvent,
 } from "../machines/ack.machine.js";
 import { startTimer, timerDelay, type Timers } from "../adapters/clock.js";
-import { compileChart, type ChartRecord, type CompiledChart, type StateInfo } from "./chart-interpreter.js";
-import { reportError } from "./report-error.js";
+import { compileChart, type ChartRecord, type StateInfo } from "./chart-interpreter.js";
+import { afterTurn, invoke, turn } from "./dispatch.js";
 
 export type AckCallback = (...args: unknown[]) => void;
 
@@ -28,6 +37,13 @@ export interface AckHost {
   discardUnsent(id: number): void;
   /** Whether the Socket is connected, so that the head of the queue may be sent. */
   isConnected(): boolean;
+}
+
+export interface AckRegistryOptions {
+  /** The Manager's timers (they follow `useNativeTimers` and `autoUnref`). */
+  timers: Timers;
+  /** With inspection: each ack is an actor of the ack machine, a child of the actor this gives (the namespace's). */
+  actorsUnder?: () => AnyActorRef | undefined;
 }
 
 export interface AckRequest {
@@ -51,12 +67,16 @@ export interface QueuedEmission {
   args: unknown[];
 }
 
+type AckActor = Actor<typeof ackMachine>;
+
+/** One pending ack. Run by the interpreter, its chart fields are its data; run by an actor, the actor's context is. */
 interface PendingAck extends ChartRecord, AckData {
   owner: AckRegistry;
-  /** The ids of its re-sends (retries mode): an answer to any copy settles it. */
-  resentIds: number[] | undefined;
   callback: AckCallback | undefined;
   packet: Packet | undefined;
+  /** The ids of its re-sends (retries mode): an answer to any copy settles it. */
+  resentIds: number[] | undefined;
+  actor: AckActor | undefined;
 }
 
 type InternalEvent = AckEvent | { type: string };
@@ -67,61 +87,63 @@ const PACKET_SENT: InternalEvent = { type: "packet.sent" };
 const QUEUE_TURN: InternalEvent = { type: "queue.turn" };
 const SOCKET_INACTIVE: InternalEvent = { type: "socket.inactive" };
 
+/** Calls the ack's callback, exactly once. */
 function call(record: PendingAck, args: unknown[]) {
   const { callback } = record;
   if (!callback) return;
-  record.callback = undefined; // exactly once
-  try {
-    callback(...args);
-  } catch (error) {
-    reportError(error);
-  }
+  record.callback = undefined;
+  invoke(undefined, callback, args);
 }
+
+/** The chart's effects, for both ways of running it: `data` is the ack's data where the chart keeps it. */
+const effects: Record<AckEffect, (record: PendingAck, data: AckData, event: InternalEvent) => void> = {
+  transmit(record, data) {
+    const { packet, owner } = record;
+    if (!packet) return;
+    if (data.tries === 1) return owner.host.transmit(packet, false);
+    const id = owner.host.nextId();
+    owner.alias(record, id);
+    owner.host.transmit({ ...packet, id }, true);
+  },
+  discardUnsentPacket: (record) => record.owner.host.discardUnsent(record.id),
+  deliverResponse(record, data, event) {
+    const args = (event as Extract<AckEvent, { type: "ack.received" }>).args;
+    call(record, data.expectsError ? [null, ...args] : args);
+  },
+  deliverTimeoutError: (record) => call(record, [new Error(ACK_TIMEOUT_MESSAGE)]),
+  deliverDisconnectError: (record) => call(record, [new Error(ACK_DISCONNECTED_MESSAGE)]),
+  deliverDropError: (record, _data, event) =>
+    call(record, [new Error(ackDroppedMessage((event as Extract<AckEvent, { type: "packet.dropped" }>).reason))]),
+  deliverFailure: (record, _data, event) =>
+    call(record, [new Error(event.type === CONNECTION_LOST.type ? ACK_DISCONNECTED_MESSAGE : ACK_TIMEOUT_MESSAGE)]),
+};
 
 function fireTimer(record: PendingAck, eventType: string) {
   record.timer = undefined;
   record.owner.dispatch(record, { type: eventType });
 }
 
-const chart: CompiledChart<PendingAck, InternalEvent> = compileChart<PendingAck, InternalEvent>(ackMachine, {
-  guards: {
-    queuedForRetries: ackGuards.queuedForRetries,
-    transmitted: ackGuards.transmitted,
-    expectsError: ackGuards.expectsError,
-    retriesLeft: ackGuards.retriesLeft,
-    stillBuffered: (record): boolean => record.state === BUFFERED,
-  },
-  delays: {
-    ackTimeout: (record) => record.timeout ?? Infinity,
-  },
+const asMutation =
+  (update: (data: AckData) => Partial<AckData>) =>
+  (record: PendingAck): void => {
+    Object.assign(record, update(record));
+  };
+
+const chart = compileChart<PendingAck, InternalEvent>(ackMachine, {
+  guards: ackLogic.guards,
+  delays: ackLogic.delays,
   actions: {
-    countTry: (record) => {
-      record.tries++;
-    },
-    transmit: (record) => {
-      const { packet, owner } = record;
-      if (!packet) return;
-      if (record.tries === 1) return owner.host.transmit(packet, false);
-      const id = owner.host.nextId();
-      owner.alias(record, id);
-      owner.host.transmit({ ...packet, id }, true);
-    },
-    discardUnsentPacket: (record) => record.owner.host.discardUnsent(record.id),
-    deliverResponse: (record, event) => {
-      const args = (event as Extract<AckEvent, { type: "ack.received" }>).args;
-      call(record, record.expectsError ? [null, ...args] : args);
-    },
-    deliverTimeoutError: (record) => call(record, [new Error(ACK_TIMEOUT_MESSAGE)]),
-    deliverDisconnectError: (record) => call(record, [new Error(ACK_DISCONNECTED_MESSAGE)]),
-    deliverFailure: (record, event) =>
-      call(record, [new Error(event.type === CONNECTION_LOST.type ? ACK_DISCONNECTED_MESSAGE : ACK_TIMEOUT_MESSAGE)]),
+    countTry: asMutation(ackLogic.updates.countTry),
+    markSent: asMutation(ackLogic.updates.markSent),
+    ...(Object.fromEntries(
+      ACK_EFFECTS.map((name) => [name, (record: PendingAck, event: InternalEvent) => effects[name](record, record, event)]),
+    ) as Record<AckEffect, (record: PendingAck, event: InternalEvent) => void>),
   },
-  setTimer(record, ms, eventType) {
-    return startTimer(record.owner.timers, timerDelay(ms), fireTimer, record, eventType);
+  setTimer: (record, ms, eventType) => {
+    const delay = timerDelay(ms);
+    return delay === Infinity ? undefined : startTimer(record.owner.timers, delay, fireTimer, record, eventType);
   },
-  clearTimer(handle, record) {
-    record.owner.timers.clearTimeoutFn(handle as ReturnType<typeof setTimeout>);
-  },
+  clearTimer: (handle, record) => record.owner.timers.clearTimeoutFn(handle as ReturnType<typeof setTimeout>),
 });
 
 const BUFFERED: StateInfo = chart.states.get("ack.pending.buffered")!;
@@ -138,29 +160,23 @@ function newRecord(owner: AckRegistry, request: AckRequest, state: StateInfo): P
     expectsError: request.expectsError,
     transmitted: request.transmitted,
     tries: 0,
-    resentIds: undefined,
     callback: request.callback,
     packet: request.packet,
+    resentIds: undefined,
+    actor: undefined,
   };
 }
 
-/** The record of a plain ack (no timeout, no retries, no error first, sent at once) in `state`. */
-function plainRecord(owner: AckRegistry, id: number, callback: AckCallback, state: StateInfo): PendingAck {
-  return {
-    state,
-    timer: undefined,
-    owner,
-    id,
-    timeout: undefined,
-    retries: undefined,
-    expectsError: false,
-    transmitted: true,
-    tries: 0,
-    resentIds: undefined,
-    callback,
-    packet: undefined,
-  };
-}
+/** The request of a plain ack: no timeout, no retries, no error first, sent at once. */
+const plainRequest = (id: number, callback: AckCallback): AckRequest => ({
+  id,
+  timeout: undefined,
+  retries: undefined,
+  expectsError: false,
+  transmitted: true,
+  callback,
+  packet: undefined,
+});
 
 /**
  * Where the chart's start puts every plain ack (its guards and delays read only
@@ -171,7 +187,7 @@ function plainRecord(owner: AckRegistry, id: number, callback: AckCallback, stat
  * handles the event.
  */
 const PLAIN_RESTING: StateInfo = (() => {
-  const probe = plainRecord(undefined as unknown as AckRegistry, 0, () => {}, BUFFERED);
+  const probe = newRecord(undefined as unknown as AckRegistry, plainRequest(0, () => {}), BUFFERED);
   chart.start(probe, START);
   if (probe.timer !== undefined || chart.isDone(probe)) throw new Error("ack chart: a plain ack must rest, with no timer, after its start");
   return probe.state;
@@ -186,8 +202,10 @@ const RESTING_EVENTS: ReadonlySet<string> = (() => {
 
 export class AckRegistry {
   readonly host: AckHost;
-  /** The Manager's timers (they follow `useNativeTimers` and `autoUnref`). */
   readonly timers: Timers;
+  readonly #actorsUnder: () => AnyActorRef | undefined;
+  /** With inspection: the ack machine with this registry's effects, made once. */
+  #actorLogic: typeof ackMachine | undefined;
   readonly #pending = new Map<number, PendingAck>();
   /** Retries mode: the ids of re-sends, to the ack they belong to. */
   readonly #resent = new Map<number, PendingAck>();
@@ -197,9 +215,10 @@ export class AckRegistry {
   /** Retries mode: emissions in order; the head is the one in flight. */
   readonly #queue: PendingAck[] = [];
 
-  constructor(host: AckHost, timers: Timers) {
+  constructor(host: AckHost, { timers, actorsUnder }: AckRegistryOptions) {
     this.host = host;
     this.timers = timers;
+    this.#actorsUnder = actorsUnder ?? (() => undefined);
   }
 
   /** Acknowledgements not yet ended. */
@@ -212,14 +231,19 @@ export class AckRegistry {
     const record = newRecord(this, request, BUFFERED);
     this.#pending.set(record.id, record);
     if (record.retries !== undefined) this.#queue.push(record);
-    chart.start(record, START);
-    this.#afterStep(record);
+    const parent = this.#actorsUnder();
+    if (parent) this.#startActor(record, parent);
+    else {
+      chart.start(record, START);
+      this.#afterStep(record);
+    }
     // a new head of the queue of a connected Socket goes at once
     if (this.#queue[0] === record && this.host.isConnected()) this.dispatch(record, QUEUE_TURN);
   }
 
   /** Starts the lifecycle of a plain ack (no timeout, no retries, no error first) whose packet left at once. */
   registerPlain(id: number, callback: AckCallback): void {
+    if (this.#actorsUnder()) return this.register(plainRequest(id, callback));
     this.#resting[id] = callback;
     this.#restingCount++;
   }
@@ -238,7 +262,13 @@ export class AckRegistry {
    * client's, which then waits for an answer or the next disconnection.
    */
   bufferFlushed(): void {
-    for (const record of [...this.#pending.values()]) if (record.state === BUFFERED) this.dispatch(record, PACKET_SENT);
+    for (const record of [...this.#pending.values()]) if (this.#isBuffered(record)) this.dispatch(record, PACKET_SENT);
+  }
+
+  /** The send buffer's limits dropped packet `id` unsent. */
+  dropped(id: number, reason: "overflow" | "expired" | "cleared"): void {
+    const record = this.#pending.get(id);
+    if (record) this.dispatch(record, { type: "packet.dropped", reason });
   }
 
   /** The Socket connected: the head of the retries queue may go. */
@@ -257,15 +287,33 @@ export class AckRegistry {
     this.#broadcast(SOCKET_INACTIVE);
   }
 
+  /** Retries mode: the emissions not ended yet, in order, shaped like the official client's private `_queue`. */
+  queued(): QueuedEmission[] {
+    return this.#queue
+      .filter((record) => !this.#isDone(record))
+      .map((record) => ({
+        id: record.id,
+        tryCount: this.#dataOf(record).tries,
+        pending: this.#isInFlight(record),
+        args: record.packet!.data as unknown[],
+      }));
+  }
+
   /** @internal `id` (a re-send's) settles `record` too */
   alias(record: PendingAck, id: number): void {
     (record.resentIds ??= []).push(id);
     this.#resent.set(id, record);
   }
 
-  /** @internal the chart's entry point for every event of a record */
+  /** @internal the entry point of every event of an ack */
   dispatch(record: PendingAck, event: InternalEvent): void {
-    if (chart.send(record, event)) this.#afterStep(record);
+    if (record.actor) {
+      // its end is seen by #startActor's subscription, also when its own timer ends it
+      const { actor } = record;
+      turn(() => actor.send(event as AckEvent));
+    } else if (chart.send(record, event)) {
+      this.#afterStep(record);
+    }
   }
 
   /** `event` for every ack pending now (not for one its callbacks emit meanwhile). */
@@ -282,13 +330,54 @@ export class AckRegistry {
     if (callback === undefined || !RESTING_EVENTS.has(event.type)) return;
     delete this.#resting[id];
     this.#restingCount--;
-    const record = plainRecord(this, id, callback, PLAIN_RESTING);
+    const record = newRecord(this, plainRequest(id, callback), PLAIN_RESTING);
     chart.send(record, event);
     if (!chart.isDone(record)) this.#pending.set(id, record);
   }
 
+  /** The ack as an actor of the ack machine, a child of the namespace actor: every inspection observer sees it. */
+  #startActor(record: PendingAck, parent: AnyActorRef) {
+    this.#actorLogic ??= ackMachine.provide({
+      actions: Object.fromEntries(
+        ACK_EFFECTS.map((name) => [
+          name,
+          ({ context, event }: { context: AckData; event: InternalEvent }) => {
+            const target = this.#pending.get(context.id);
+            // user code (callbacks) and writes run once the actors are idle, as everywhere
+            if (target) afterTurn(() => effects[name](target, context, event));
+          },
+        ]),
+      ),
+    });
+    const { id, timeout, retries, expectsError, transmitted } = record;
+    const actor = createActor(this.#actorLogic, {
+      parent,
+      id: `ack ${id}`,
+      input: { id, timeout, retries, expectsError, transmitted },
+    });
+    record.actor = actor;
+    actor.subscribe({ complete: () => this.#afterStep(record) });
+    turn(() => actor.start());
+  }
+
+  #dataOf(record: PendingAck): AckData {
+    return record.actor ? record.actor.getSnapshot().context : record;
+  }
+
+  #isDone(record: PendingAck): boolean {
+    return record.actor ? record.actor.getSnapshot().status === "done" : chart.isDone(record);
+  }
+
+  #isBuffered(record: PendingAck): boolean {
+    return record.actor ? record.actor.getSnapshot().matches({ pending: "buffered" }) : record.state === BUFFERED;
+  }
+
+  #isInFlight(record: PendingAck): boolean {
+    return record.actor ? record.actor.getSnapshot().matches("inFlight") : record.state === IN_FLIGHT;
+  }
+
   #afterStep(record: PendingAck) {
-    if (!chart.isDone(record)) return;
+    if (!this.#isDone(record)) return;
     this.#pending.delete(record.id);
     if (record.resentIds) for (const id of record.resentIds) this.#resent.delete(id);
     if (record.retries === undefined) return;
@@ -297,13 +386,6 @@ export class AckRegistry {
     if (index !== -1) this.#queue.splice(index, 1);
     const next = this.#queue[0];
     if (wasHead && next && this.host.isConnected()) this.dispatch(next, QUEUE_TURN);
-  }
-
-  /** Retries mode: the emissions not ended yet, in order, shaped like the official client's private `_queue`. */
-  queued(): QueuedEmission[] {
-    return this.#queue
-      .filter((record) => !chart.isDone(record))
-      .map((record) => ({ id: record.id, tryCount: record.tries, pending: record.state === IN_FLIGHT, args: record.packet!.data as unknown[] }));
   }
 
   toJSON() {

@@ -3,11 +3,15 @@
 // small mutable object instead of an actor with snapshots. Used where there
 // are many short-lived instances on the hot path (pending acknowledgements).
 //
-// Supported: nested states, `on`, `always`, one named `after` delay per state
-// (on a single active branch), `reenter`, entry/exit/transition actions and
-// guards referenced by name, top-level final states. The parity tests in
-// tests/model/ check it against XState on every path of the charts it runs.
-import type { AnyStateMachine, EventObject } from "xstate";
+// Supported: nested (compound) and final states, `on`, `always`, one named
+// `after` delay per state (on a single active branch), `reenter`, and
+// entry/exit/transition actions and guards referenced by name, without params.
+// Anything else (an inline guard or action, params, a builtin such as stateIn,
+// a wildcard event, a parallel or history state, several targets) is refused
+// when the chart is compiled, with an error that names it. The state tree is
+// read through xstate's exported types only. The parity tests run the
+// registry that uses it against the XState actor of the same machine.
+import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition, EventObject } from "xstate";
 
 /** The fields the interpreter keeps on each record. */
 export interface ChartRecord {
@@ -56,13 +60,6 @@ interface Step {
   entries: StateInfo[];
 }
 
-const nameOf = (item: unknown): string | undefined =>
-  typeof item === "string" ? item : (item as { type?: string } | undefined)?.type;
-
-/** Named actions only: XState's own (raise/cancel for `after`) are replaced by the timer. */
-const namedActions = (items: readonly unknown[]): string[] =>
-  items.map(nameOf).filter((name): name is string => !!name && !name.startsWith("xstate."));
-
 export interface CompiledChart<R extends ChartRecord, E extends EventObject> {
   readonly states: ReadonlyMap<string, StateInfo>;
   /** Enters the initial state (and follows `always` transitions). */
@@ -73,62 +70,82 @@ export interface CompiledChart<R extends ChartRecord, E extends EventObject> {
   isDone(record: R): boolean;
 }
 
+/** The actions XState adds for an `after` delay (raise the delayed event, cancel it): the interpreter's timer stands for them. */
+const DELAY_ACTIONS: ReadonlySet<unknown> = new Set(["xstate.raise", "xstate.cancel"]);
+
+function refused(what: string, where: string): Error {
+  return new Error(`chart interpreter: ${what} in ${where} is not supported`);
+}
+
+/** The names of `actions`, refusing what is not a named action without params. */
+function actionNames(actions: readonly unknown[], where: string, { delayActions = false } = {}): string[] {
+  const names: string[] = [];
+  for (const action of actions) {
+    if (typeof action === "string") names.push(action);
+    else if (delayActions && typeof action === "function" && DELAY_ACTIONS.has((action as { type?: unknown }).type)) continue;
+    else if (typeof action === "function") throw refused(`the inline or builtin action ${String((action as { type?: unknown }).type ?? "(anonymous)")}`, where);
+    else throw refused(`the action ${JSON.stringify((action as { type?: unknown })?.type)} with params`, where);
+  }
+  return names;
+}
+
+function guardName(guard: unknown, where: string): string | undefined {
+  if (guard === undefined || typeof guard === "string") return guard;
+  if (typeof guard === "function") throw refused(`the inline or builtin guard ${String((guard as { type?: unknown }).type ?? "(anonymous)")}`, where);
+  throw refused(`the guard ${JSON.stringify((guard as { type?: unknown })?.type)} with params`, where);
+}
+
 export function compileChart<R extends ChartRecord, E extends EventObject>(
   machine: AnyStateMachine,
   impl: Implementations<R, E>,
 ): CompiledChart<R, E> {
   const states = new Map<string, StateInfo>();
-  type AnyNode = AnyStateMachine["root"];
 
-  const infoOf = (node: AnyNode, parent: StateInfo | undefined): StateInfo => {
+  const infoOf = (node: AnyStateNode, parent: StateInfo | undefined): StateInfo => {
+    if (node.type === "parallel" || node.type === "history") throw refused(`the ${node.type} state`, node.id);
     // one entry per guarded transition; all of them must share one delay
-    const after = node.after as Array<{ delay: unknown; eventType: string }>;
-    if (new Set(after.map((t) => t.delay)).size > 1) throw new Error(`chart interpreter: state ${node.id} has more than one delay`);
-    const delayName = after[0] ? after[0].delay : undefined;
-    if (after[0] && typeof delayName !== "string") throw new Error(`chart interpreter: delay of ${node.id} must be named`);
+    const after = node.after;
+    if (new Set(after.map((t) => t.delay)).size > 1) throw refused("more than one delay", node.id);
+    if (after[0] && typeof after[0].delay !== "string") throw refused("a delay that is not named", node.id);
     const info: StateInfo = {
       id: node.id,
       path: node.path.join("."),
       parent,
       final: node.type === "final",
-      entry: namedActions(node.entry),
-      exit: namedActions(node.exit),
-      after: after[0] ? { delay: delayName as string, eventType: after[0].eventType } : undefined,
+      entry: actionNames(node.entry, `the entry of ${node.id}`, { delayActions: true }),
+      exit: actionNames(node.exit, `the exit of ${node.id}`, { delayActions: true }),
+      after: after[0] ? { delay: after[0].delay as string, eventType: after[0].eventType } : undefined,
       on: new Map(),
       always: [],
       initial: undefined,
     };
     states.set(node.id, info);
-    for (const child of Object.values(node.states) as AnyNode[]) infoOf(child, info);
+    for (const child of Object.values(node.states) as AnyStateNode[]) infoOf(child, info);
     return info;
   };
   const root = infoOf(machine.root, undefined);
 
-  const transitionOf = (t: {
-    source: AnyNode;
-    target?: readonly AnyNode[] | undefined;
-    guard?: unknown;
-    actions: readonly unknown[];
-    reenter: boolean;
-  }): TransitionInfo => {
-    if (t.target && t.target.length > 1) throw new Error("chart interpreter: parallel targets are not supported");
+  const transitionOf = (t: AnyTransitionDefinition): TransitionInfo => {
+    const where = `a transition of ${t.source.id} on ${t.eventType || "(always)"}`;
+    if (t.target && t.target.length > 1) throw refused("several targets", where);
     return {
       source: states.get(t.source.id)!,
       target: t.target?.[0] ? states.get(t.target[0].id)! : undefined,
-      guard: nameOf(t.guard),
-      actions: namedActions(t.actions),
+      guard: guardName(t.guard, where),
+      actions: actionNames(t.actions, where),
       reenter: t.reenter,
       steps: new Map(),
     };
   };
-  const link = (node: AnyNode) => {
+  const link = (node: AnyStateNode) => {
     const info = states.get(node.id)!;
-    for (const [eventType, list] of node.transitions as Map<string, Parameters<typeof transitionOf>[0][]>) {
+    for (const [eventType, list] of node.transitions) {
+      if (eventType === "*" || eventType.endsWith(".*")) throw refused(`the wildcard event "${eventType}"`, node.id);
       info.on.set(eventType, list.map(transitionOf));
     }
-    for (const t of (node.always ?? []) as Parameters<typeof transitionOf>[0][]) info.always.push(transitionOf(t));
+    for (const t of node.always ?? []) info.always.push(transitionOf(t));
     if (node.type === "compound") info.initial = states.get(node.initial.target[0]!.id);
-    for (const child of Object.values(node.states) as AnyNode[]) link(child);
+    for (const child of Object.values(node.states) as AnyStateNode[]) link(child);
   };
   link(machine.root);
 

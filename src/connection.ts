@@ -16,8 +16,10 @@ import {
   type NamespaceActorRef,
 } from "../machines/connection.machine.js";
 import { authResolver, namespaceMachine, type NamespaceEmitted, type NamespaceInput } from "../machines/namespace.machine.js";
-import type { Parser, Transport } from "../machines/transport.js";
+import { hide, reveal } from "../machines/secrets.js";
+import type { Endpoint, Parser, Transport } from "../machines/transport.js";
 import { afterTurn, turn } from "./dispatch.js";
+import { encodedBytes } from "./send-buffer.js";
 
 const managedConnection = connectionMachine.provide({
   actors: {
@@ -47,12 +49,25 @@ export interface ConnectionOptions {
   autoConnect: boolean;
   useNativeTimers: boolean;
   autoUnref: boolean;
-  inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
+  inspect: Inspect | undefined;
+  /**
+   * Embedded in an app's actor system: the connection actor is created as a
+   * child of this actor, and uses its system's clock and inspection.
+   */
+  parent: AnyActorRef | undefined;
   /** What the connection actor emitted (the Manager events), once the actors are idle. */
   onLifecycle(event: ConnectionEmitted): void;
   /** Every decoded packet, before it is routed. */
   onPacket(packet: Packet): void;
 }
+
+type Inspect = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+
+/**
+ * An internal option of `new Manager()`: the actor whose child the connection
+ * actor is (see adapters/xstate.ts). A symbol, so that no URL or JSON option can set it.
+ */
+export const ACTOR_PARENT = Symbol("socket.io-client-xstate: parent actor");
 
 const connections = new WeakMap<object, Connection>();
 
@@ -66,29 +81,49 @@ export function connectionOf(manager: object): Connection {
 export class Connection {
   readonly actor: ConnectionActor;
   readonly timers: Timers;
+  /**
+   * Whether every acknowledgement is an actor too: when an inspection observer
+   * watches, or when the actors belong to an app's system (its clock drives them).
+   */
+  actorAcks: boolean;
+  readonly #observers = new Set<Inspect>();
   readonly #ends: Record<string, NamespaceEnd | undefined> = Object.create(null);
   readonly #onPacket: (packet: Packet) => void;
+  readonly #parser: Parser;
   #encoder: { encode(packet: Packet): unknown[] } | undefined;
 
   constructor(manager: object, options: ConnectionOptions) {
     connections.set(manager, this);
     this.#onPacket = options.onPacket;
+    this.actorAcks = !!options.inspect || !!options.parent;
+    if (options.inspect) this.#observers.add(options.inspect);
     this.timers = createTimers({ useNativeTimers: options.useNativeTimers, autoUnref: options.autoUnref });
-    this.actor = createActor(managedConnection, {
-      id: "connection",
-      input: {
-        uri: options.uri,
-        engineOptions: options.engineOptions,
-        parser: options.parser,
-        settings: options.settings,
-        autoConnect: options.autoConnect,
-        deliver: (packet) => this.#deliver(packet),
-      },
-      clock: actorClock(this.timers),
-      ...(options.inspect ? { inspect: options.inspect } : {}),
-    });
+    const endpoint: Endpoint = {
+      uri: options.uri,
+      engineOptions: options.engineOptions,
+      parser: options.parser,
+      deliver: (packet) => this.#deliver(packet),
+    };
+    this.#parser = options.parser;
+    const input = { endpoint: hide(endpoint, "endpoint"), settings: options.settings, autoConnect: options.autoConnect };
+    this.actor = options.parent
+      ? createActor(managedConnection, { id: "connection", input, parent: options.parent })
+      : createActor(managedConnection, {
+          id: "connection",
+          input,
+          clock: actorClock(this.timers),
+          ...(options.inspect ? { inspect: options.inspect } : {}),
+        });
     this.actor.on("*", (event) => afterTurn(() => options.onLifecycle(event)));
     turn(() => this.actor.start());
+  }
+
+  /** Adds an inspection observer (io() with `inspect` on a cached Manager); the same one once. */
+  inspect(observer: Inspect): void {
+    if (this.#observers.has(observer)) return;
+    this.#observers.add(observer);
+    this.actor.system.inspect(observer);
+    this.actorAcks = true;
   }
 
   /** Sends `event` to the connection actor, as a turn. */
@@ -111,7 +146,8 @@ export class Connection {
 
   /** The current (or last) low-level connection. */
   get transport(): Transport | undefined {
-    return this.actor.getSnapshot().context.transport;
+    const ref = this.actor.getSnapshot().context.transport;
+    return ref && reveal(ref);
   }
 
   /** The Socket of namespace `nsp`, if any. */
@@ -138,11 +174,15 @@ export class Connection {
     return actor;
   }
 
-  /** Throws a TypeError now if `packet` could not be encoded later (when the send buffer is flushed). */
-  checkEncodable(packet: Packet): void {
-    this.#encoder ??= new (this.actor.getSnapshot().context.parser.Encoder)();
+  /**
+   * Encodes `packet` now, so that one that would fail later (when the send
+   * buffer is flushed) fails at the emit() that made it: a TypeError. Returns
+   * its encoded size in bytes (for the send buffer's limits).
+   */
+  encodedSize(packet: Packet): number {
+    this.#encoder ??= new this.#parser.Encoder();
     try {
-      this.#encoder.encode(packet);
+      return encodedBytes(this.#encoder.encode(packet));
     } catch (error) {
       throw new TypeError(`socket.emit(): cannot encode the arguments of "${String(packet.data[0])}": ${(error as Error).message}`, {
         cause: error,

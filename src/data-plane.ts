@@ -3,6 +3,7 @@
 // connection. It does not go through an actor: it reads the namespace's state
 // and writes to the transport, so that the statecharts cost nothing per packet.
 import { PacketType, type Packet } from "socket.io-parser";
+import { hasSession, keepOffset, type Credentials } from "../machines/credentials.js";
 import type { Transport } from "../machines/transport.js";
 import { AckRegistry, type AckCallback, type QueuedEmission } from "./ack-registry.js";
 import type { Connection } from "./connection.js";
@@ -10,6 +11,7 @@ import { invokeAll } from "./dispatch.js";
 import { dispatch } from "./emitter.js";
 import { checkAckTimeout, checkRetries } from "./options.js";
 import { reportError } from "./report-error.js";
+import { SendBufferLimiter, sendBufferLimits, type DropReason, type SendBufferLimits } from "./send-buffer.js";
 import type { Socket, SocketOptions } from "./socket.js";
 
 /** The modifiers of one emission: compress(), volatile, timeout(). */
@@ -27,9 +29,18 @@ export const RESERVED_EVENTS: ReadonlySet<unknown> = new Set([
   "disconnecting",
   "newListener",
   "removeListener",
+  // ours: an emission the send buffer's limits dropped
+  "send_buffer_drop",
 ]);
 
 type OutgoingPacket = Packet & { options: { compress: boolean } };
+
+const UNBOUNDED: SendBufferLimits = {
+  sendBufferLimit: Infinity,
+  sendBufferMaxBytes: Infinity,
+  sendBufferMaxAge: Infinity,
+  sendBufferOverflow: "drop-oldest",
+};
 
 export class DataPlane {
   readonly #socket: Socket;
@@ -40,12 +51,18 @@ export class DataPlane {
   #ids = 0;
   /** Created on the first acknowledgement: most sockets never need one. */
   #ackRegistry: AckRegistry | undefined;
-  /** Connection state recovery: the offset of the last event received. */
-  lastOffset: string | undefined;
+  /** Where connection state recovery keeps the offset of the last event received. */
+  readonly #credentials: Credentials;
+  /** The limits of the send buffer, if the options set any (unbounded, the buffer is a plain array push). */
+  readonly #limits: SendBufferLimits | undefined;
+  readonly #sendBuffer: SendBufferLimiter;
 
-  constructor(socket: Socket, connection: Connection, opts: Partial<SocketOptions> | undefined) {
+  constructor(socket: Socket, connection: Connection, credentials: Credentials, opts: Partial<SocketOptions> | undefined) {
     this.#socket = socket;
     this.#connection = connection;
+    this.#credentials = credentials;
+    this.#limits = sendBufferLimits(opts);
+    this.#sendBuffer = new SendBufferLimiter(this.#limits ?? UNBOUNDED, (packet, reason) => this.#dropped(packet, reason));
     this.#nsp = socket.nsp;
     this.#ackTimeout = checkAckTimeout("ackTimeout", opts?.ackTimeout);
     this.#retries = checkRetries(opts?.retries);
@@ -59,7 +76,8 @@ export class DataPlane {
         discardUnsent: (id) => this.#discardUnsent(id),
         isConnected: () => this.#socket.connected,
       },
-      this.#connection.timers,
+      // inspected or embedded, every ack is an actor under its namespace's, for the observer to see and the app's clock to drive
+      { timers: this.#connection.timers, actorsUnder: () => (this.#connection.actorAcks ? this.#socket.actor : undefined) },
     ));
   }
 
@@ -75,7 +93,7 @@ export class DataPlane {
     if (this.#retries !== undefined && !flags.volatile) {
       // every emission asks for an ack and waits for its turn in the queue
       packet.id = this.#ids++;
-      this.#connection.checkEncodable(packet);
+      this.#connection.encodedSize(packet);
       this.#acks.register({ id: packet.id, timeout, retries: this.#retries, expectsError: true, transmitted: false, callback: ack, packet });
       return;
     }
@@ -90,11 +108,26 @@ export class DataPlane {
     if (sendNow) {
       transport.send(packet);
       this.#notifyOutgoing(args);
-    } else {
-      this.#connection.checkEncodable(packet);
-      this.#socket.sendBuffer.push(packet);
+      if (ack) this.#registerAck(packet.id!, ack, timeout, withAckPromise, true);
+      return;
     }
-    if (ack) this.#registerAck(packet.id!, ack, timeout, withAckPromise, sendNow);
+    const bytes = this.#connection.encodedSize(packet);
+    // first, so that a packet the buffer's limits drop at once ends its ack
+    if (ack) this.#registerAck(packet.id!, ack, timeout, withAckPromise, false);
+    if (this.#limits) this.#sendBuffer.push(this.#socket.sendBuffer, packet, bytes);
+    else this.#socket.sendBuffer.push(packet);
+  }
+
+  /** Drops every emission waiting in the send buffer, each reported (socket.clearSendBuffer()). */
+  clearSendBuffer(): void {
+    this.#sendBuffer.clear(this.#socket.sendBuffer);
+  }
+
+  /** An emission the send buffer's limits dropped unsent: the Socket says so, and its ack gets an error if it takes one. */
+  #dropped(packet: Packet, reason: DropReason) {
+    const [event, ...args] = packet.data as unknown[];
+    dispatch(this.#socket, "send_buffer_drop", [event, args, reason]);
+    if (packet.id !== undefined) this.#ackRegistry?.dropped(packet.id, reason);
   }
 
   /** Retries mode: the emissions waiting for their ack, in order. */
@@ -123,6 +156,7 @@ export class DataPlane {
     const received = socket.receiveBuffer;
     socket.receiveBuffer = [];
     for (const args of received) this.#emitEvent(args);
+    if (this.#limits) this.#sendBuffer.expire(socket.sendBuffer);
     const sent = socket.sendBuffer;
     socket.sendBuffer = [];
     const transport = this.#connection.transport;
@@ -178,7 +212,7 @@ export class DataPlane {
     dispatch(socket, args[0] as string, args.slice(1));
     // connection state recovery: the server appends the event's offset
     const last = args[args.length - 1];
-    if (typeof last === "string" && socket.actor.getSnapshot().context.pid !== undefined) this.lastOffset = last;
+    if (typeof last === "string" && hasSession(this.#credentials)) keepOffset(this.#credentials, last);
   }
 
   #notifyOutgoing(args: readonly unknown[]) {

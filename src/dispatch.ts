@@ -40,10 +40,23 @@ function run(job: Job) {
   }
 }
 
-/** Runs `job` once the actors are idle: at the end of the current turn, or now. */
+/** Jobs of actors working outside a turn: run as soon as they are idle (see afterTurn). */
+let late: Job[] | undefined;
+
+/**
+ * Runs `job` once the actors are idle: at the end of the current turn. Called
+ * while actors work outside a turn (an app's actor system whose clock or
+ * events drive the client's actors, when it is embedded), `job` runs in a
+ * microtask, when that work is over.
+ */
 export function afterTurn(job: Job): void {
-  if (pending) pending.push(job);
-  else job();
+  if (pending) return void pending.push(job);
+  if (late) return void late.push(job);
+  const jobs: Job[] = (late = [job]);
+  queueMicrotask(() => {
+    late = undefined;
+    for (let i = 0; i < jobs.length; i++) run(jobs[i]!);
+  });
 }
 
 /** Calls each of `listeners` (as they are now: one added or removed meanwhile does not count) with `args`. */

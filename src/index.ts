@@ -32,8 +32,12 @@ function lookup(uri?: string | Partial<ManagerOptions & SocketOptions>, opts?: P
   let io: Manager;
   if (newConnection) {
     io = new Manager(source, opts);
+  } else if (cache[id]) {
+    io = cache[id];
+    // the cached Manager's actors are watched by this observer too
+    if (opts.inspect) connectionOf(io).inspect(opts.inspect);
   } else {
-    io = cache[id] ??= new Manager(source, opts);
+    io = cache[id] = new Manager(source, opts);
   }
   if (parsed.query && !opts.query) opts.query = parsed.queryKey;
   return io.socket(path, opts);

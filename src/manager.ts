@@ -4,10 +4,11 @@
 import type { SocketOptions as EngineOptions, Socket as Engine } from "engine.io-client";
 import * as defaultParser from "socket.io-parser";
 import type { Packet } from "socket.io-parser";
-import type { InspectionEvent, Observer } from "xstate";
+import type { AnyActorRef, InspectionEvent, Observer } from "xstate";
 import type { ConnectionEmitted, ConnectionSettings } from "../machines/connection.machine.js";
+import { originalOf } from "../machines/secrets.js";
 import type { DisconnectDescription, Parser } from "../machines/transport.js";
-import { Connection, type ConnectionActor } from "./connection.js";
+import { ACTOR_PARENT, Connection, type ConnectionActor } from "./connection.js";
 import { afterTurn, invoke } from "./dispatch.js";
 import { dispatch, Emitter, hasListeners, type DefaultEventsMap, type EventsMap } from "./emitter.js";
 import { checkOption, checkSettings } from "./options.js";
@@ -46,6 +47,14 @@ export interface ManagerOptions extends EngineOptions {
    * sees every actor of this Manager (see `socket.io-client-xstate/inspector`).
    */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /**
+   * Not an option of the official client: give the listeners the engine's
+   * errors as engine.io-client makes them, with the failed request (an
+   * XMLHttpRequest, or the WebSocket of a `ws` event) as context. By default
+   * they get plain copies of those, without the URL's query tokens and the
+   * headers the request holds. Default false.
+   */
+  exposeTransportDetails?: boolean;
 }
 
 export interface ManagerReservedEvents {
@@ -106,6 +115,7 @@ export class Manager<
       useNativeTimers: !!opts.useNativeTimers,
       autoUnref: !!opts.autoUnref,
       inspect: opts.inspect,
+      parent: (opts as { [ACTOR_PARENT]?: AnyActorRef })[ACTOR_PARENT],
       onLifecycle: (event) => this.#onConnectionEvent(event),
       onPacket: (packet) => {
         if (hasListeners(this, "packet")) dispatch(this, "packet", [packet]);
@@ -264,7 +274,7 @@ export class Manager<
     const actor = this.actor;
     const subscriptions = [
       actor.on("open", () => settle()),
-      actor.on("error", (event) => settle(event.error)),
+      actor.on("error", (event) => settle(originalOf(event.error))),
       actor.on("close", (event) => settle(new Error(`connection closed: ${event.reason}`))),
     ];
     const settle = (error?: Error) => {
@@ -277,9 +287,9 @@ export class Manager<
     switch (event.type) {
       case "error":
       case "reconnect_error":
-        return dispatch(this, event.type, [event.error]);
+        return dispatch(this, event.type, [originalOf(event.error)]);
       case "close":
-        return dispatch(this, "close", [event.reason, event.description]);
+        return dispatch(this, "close", [event.reason, originalOf(event.description)]);
       case "reconnect_attempt":
       case "reconnect":
         return dispatch(this, event.type, [event.attempt]);

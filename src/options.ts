@@ -46,6 +46,13 @@ export function checkRetries(value: unknown): number | undefined {
   return value;
 }
 
+/** A limit: a number >= 0 (Infinity allowed), Infinity when not given. */
+export function checkLimit(name: string, value: unknown): number {
+  if (value === undefined || value === null) return Infinity;
+  checkDelay(name, value, { infinite: true });
+  return value as number;
+}
+
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "string") return JSON.stringify(value);

@@ -3,12 +3,15 @@
 // become the Socket events. Emitting and receiving is the data plane's
 // (src/data-plane.ts): no actor event per packet.
 import type { NamespaceActorRef } from "../machines/connection.machine.js";
-import type { AuthOption, DisconnectReason, ExtendedError, NamespaceEmitted, NamespaceEvent } from "../machines/namespace.machine.js";
+import { authOf, createCredentials, setAuth, type AuthOption, type Credentials } from "../machines/credentials.js";
+import type { DisconnectReason, ExtendedError, NamespaceEmitted, NamespaceEvent } from "../machines/namespace.machine.js";
+import { originalOf } from "../machines/secrets.js";
 import type { DisconnectDescription } from "../machines/transport.js";
 import type { Packet } from "socket.io-parser";
 import type { AckCallback, QueuedEmission } from "./ack-registry.js";
 import { connectionOf, type Connection } from "./connection.js";
 import { DataPlane, RESERVED_EVENTS, type Flags } from "./data-plane.js";
+import type { DropReason, SendBufferOverflow } from "./send-buffer.js";
 import { dispatch, Emitter, type DefaultEventsMap, type EventNames, type EventParams, type EventsMap } from "./emitter.js";
 import type { Manager } from "./manager.js";
 import { checkAckTimeout, describe } from "./options.js";
@@ -24,12 +27,22 @@ export interface SocketOptions {
   retries?: number;
   /** Default timeout in ms of every emission that expects an acknowledgement. */
   ackTimeout?: number;
+  /** Not in the official options: the most emissions that wait in the send buffer while not connected. Default Infinity. */
+  sendBufferLimit?: number;
+  /** Not in the official options: the most bytes (encoded) that wait in the send buffer. Default Infinity. */
+  sendBufferMaxBytes?: number;
+  /** Not in the official options: ms an emission may wait in the send buffer; older ones are dropped. Default Infinity. */
+  sendBufferMaxAge?: number;
+  /** Not in the official options: when an emission would exceed a limit, drop the oldest ones or refuse it. Default "drop-oldest". */
+  sendBufferOverflow?: SendBufferOverflow;
 }
 
 export interface SocketReservedEvents {
   connect: () => void;
   connect_error: (err: ExtendedError) => void;
   disconnect: (reason: Socket.DisconnectReason, description?: DisconnectDescription) => void;
+  /** Not in the official API: an emission the send buffer's limits dropped unsent (see `sendBufferLimit`). */
+  send_buffer_drop: (event: string, args: unknown[], reason: DropReason) => void;
 }
 
 type PrependTimeoutError<T extends any[]> = {
@@ -61,6 +74,8 @@ export class Socket<
   sendBuffer: Array<Packet> = [];
 
   readonly #connection: Connection;
+  /** The `auth` option and the session to recover: kept out of the machines (see machines/credentials.ts). */
+  readonly #credentials: Credentials;
   readonly #actor: NamespaceActorRef;
   readonly #data: DataPlane;
   #flags: Flags = NO_FLAGS;
@@ -79,9 +94,10 @@ export class Socket<
     this.io = io as unknown as Manager<ListenEvents, EmitEvents>;
     this.nsp = nsp;
     this.#connection = connectionOf(io);
-    const data = (this.#data = new DataPlane(this as Socket, this.#connection, opts));
+    this.#credentials = createCredentials((auth ?? undefined) as AuthOption | undefined);
+    const data = (this.#data = new DataPlane(this as Socket, this.#connection, this.#credentials, opts));
     this.#actor = this.#connection.attach(
-      { nsp, auth: auth ?? undefined, readLastOffset: () => data.lastOffset },
+      { nsp, credentials: this.#credentials },
       { socket: this, receive: (packet) => data.receive(packet), onLifecycle: (event) => this.#onNamespaceEvent(event) },
     );
     if (this.#connection.autoConnect) this.open();
@@ -128,11 +144,11 @@ export class Socket<
 
   /** The handshake payload (or the function giving it), read on every connection attempt. */
   get auth(): { [key: string]: any } | ((cb: (data: object) => void) => void) {
-    return this.#actor.getSnapshot().context.auth as NonNullable<SocketOptions["auth"]>;
+    return authOf(this.#credentials) as NonNullable<SocketOptions["auth"]>;
   }
 
   set auth(value: { [key: string]: any } | ((cb: (data: object) => void) => void)) {
-    this.#send({ type: "api.setAuth", auth: value as AuthOption });
+    setAuth(this.#credentials, value as AuthOption);
   }
 
   /**
@@ -166,6 +182,16 @@ export class Socket<
   /** Synonym of disconnect(). */
   close(): this {
     return this.disconnect();
+  }
+
+  /**
+   * Not in the official API: drops every emission waiting in the send buffer.
+   * Each one is reported (`send_buffer_drop`, reason "cleared"), and an
+   * acknowledgement that takes an error gets one.
+   */
+  clearSendBuffer(): this {
+    this.#data.clearSendBuffer();
+    return this;
   }
 
   /** Sends a `message` event. */
@@ -294,9 +320,9 @@ export class Socket<
         this.#data.connected();
         return dispatch(this, "connect", []);
       case "connect_error":
-        return dispatch(this, "connect_error", [event.error]);
+        return dispatch(this, "connect_error", [originalOf(event.error)]);
       case "disconnect":
-        dispatch(this, "disconnect", [event.reason, event.description]);
+        dispatch(this, "disconnect", [event.reason, originalOf(event.description)]);
         // after the listeners, like the official client: acks that take an error get one
         return this.#data.disconnected();
       case "inactive":

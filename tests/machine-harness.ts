@@ -17,8 +17,10 @@ import {
   type ConnectionSettings,
   type NamespaceActorRef,
 } from "../machines/connection.machine.js";
-import type { NamespaceEmitted, NamespaceEvent, NamespaceInput } from "../machines/namespace.machine.js";
-import type { Parser, Transport, TransportCommand, TransportEvent, TransportInput } from "../machines/transport.js";
+import { connectPayload, createCredentials, isCredentials, type AuthOption } from "../machines/credentials.js";
+import type { NamespaceEmitted, NamespaceEvent } from "../machines/namespace.machine.js";
+import { hide, type Hidden } from "../machines/secrets.js";
+import type { Endpoint, Parser, Transport, TransportCommand, TransportEvent, TransportInput } from "../machines/transport.js";
 
 /** One run of the transport actor: what it was given, what it received, and a way to answer. */
 export interface TransportRun {
@@ -42,7 +44,12 @@ export function testTransport({ createAtStart = true }: { createAtStart?: boolea
   const logic = fromCallback<TransportCommand, TransportInput, TransportEvent>(({ input, sendBack, receive }) => {
     const run: TransportRun = { input, received: [], stopped: false, send: (event) => sendBack(event) };
     runs.push(run);
-    receive((command) => run.received.push(command));
+    // as the transport writes it: a CONNECT's payload read out of its credentials
+    receive((command) => {
+      const { packet } = command;
+      const written = isCredentials(packet.data) ? { ...packet, data: connectPayload(packet.data) } : packet;
+      run.received.push({ ...command, packet: written });
+    });
     if (createAtStart) sendBack({ type: "transport.created", transport: fakeTransportHandle() });
     return () => {
       run.stopped = true;
@@ -62,9 +69,9 @@ export function testTransport({ createAtStart = true }: { createAtStart?: boolea
   };
 }
 
-/** A Transport handle for `transport.created` (the data plane is not under test here). */
-export function fakeTransportHandle(name = "engine"): Transport {
-  return { engine: { name }, send() {}, writable: true, isStale: () => false, closed: false };
+/** A Transport handle for `transport.created` (the data plane is not under test here), hidden as the real one is. */
+export function fakeTransportHandle(name = "engine"): Hidden<Transport> {
+  return hide<Transport>({ engine: { name }, send() {}, writable: true, isStale: () => false, closed: false }, "transport");
 }
 
 /** Settings with no jitter and the official defaults otherwise. */
@@ -115,9 +122,10 @@ export function startConnection({ settings = {}, autoConnect = true, backoff, in
       (notices[(inspection.actorRef as AnyActorRef).id] ??= []).push(event as NamespaceEvent);
     },
     input: {
-      uri: "http://127.0.0.1:1",
-      engineOptions: { path: "/socket.io" },
-      parser: parser as unknown as Parser,
+      endpoint: hide<Endpoint>(
+        { uri: "http://127.0.0.1:1", engineOptions: { path: "/socket.io" }, parser: parser as unknown as Parser, deliver: () => {} },
+        "endpoint",
+      ),
       settings: { ...exactSettings, ...settings },
       autoConnect,
     },
@@ -162,13 +170,13 @@ export function startConnection({ settings = {}, autoConnect = true, backoff, in
       transport.current().send({ type: "transport.closed", reason });
     },
     /** Spawns the namespace actor of `nsp` (as a Socket does) and records what it emits. */
-    createNamespace(nsp: string, input: Partial<NamespaceInput> = {}) {
+    createNamespace(nsp: string, { auth }: { auth?: AuthOption } = {}) {
       const events: NamespaceEmitted[] = [];
       const listener = (event: NamespaceEmitted) => {
         events.push(event);
         timeline.push(`${nsp}:${event.type}`);
       };
-      actor.send({ type: "api.createNamespace", input: { nsp, ...input }, listener });
+      actor.send({ type: "api.createNamespace", input: { nsp, credentials: createCredentials(auth) }, listener });
       // the namespace actors are children named by their namespace
       const ref = (actor.getSnapshot().children as Record<string, NamespaceActorRef | undefined>)[nsp];
       if (!ref) throw new Error(`no namespace actor for ${nsp}`);

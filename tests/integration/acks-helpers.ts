@@ -7,7 +7,7 @@ import type { Socket as ServerSocket } from "socket.io";
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { startEchoServer, startProxy, type EchoServer, type Proxy, type TestServer } from "../support/servers.js";
 import type { clients } from "../support/util.js";
-import { activeResources } from "./harness.js";
+import { activeResources } from "../support/resources.js";
 
 export interface Receipt {
   nsp: string;

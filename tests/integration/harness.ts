@@ -93,9 +93,9 @@ IH1mkZcdUUIhdOuncxAumIyofgMUMpwkpAoZ5O8mb2psAiEAsgsgv6c951e3TwTY
 -----END CERTIFICATE-----
 `;
 
-/** A socket.io 4.8 server over TLS (https:// and wss://), with the certificate above. */
-export async function startTlsServer(options: Partial<ServerOptions> = {}) {
-  const https = createHttpsServer({ key: TLS_KEY, cert: TLS_CERT });
+/** A socket.io 4.8 server over TLS (https:// and wss://), with the certificate above or the one given. */
+export async function startTlsServer(options: Partial<ServerOptions> = {}, credentials: { key: string; cert: string } = { key: TLS_KEY, cert: TLS_CERT }) {
+  const https = createHttpsServer(credentials);
   const sockets = new Set<net.Socket>();
   https.on("connection", (socket: net.Socket) => {
     sockets.add(socket);
@@ -114,15 +114,6 @@ export async function startTlsServer(options: Partial<ServerOptions> = {}) {
       });
     },
   };
-}
-
-/** How many handles of the kinds a client can leak (timers, TCP sockets) the process holds now. */
-export function activeResources(): { Timeout: number; TCPSocketWrap: number } {
-  const counts = { Timeout: 0, TCPSocketWrap: 0 };
-  for (const kind of process.getActiveResourcesInfo()) {
-    if (kind === "Timeout" || kind === "TCPSocketWrap") counts[kind]++;
-  }
-  return counts;
 }
 
 /** The ids of the Manager actor's children (namespace ids, plus `transport` or `backoff` while they run). */

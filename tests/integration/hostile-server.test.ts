@@ -298,6 +298,9 @@ describe("malformed packets", () => {
     ["a binary EVENT whose placeholder points past its attachments", ['51-["bin",{"_placeholder":true,"num":1}]', Buffer.from([1])]],
     ["a binary EVENT with a malformed attachment count", ['5x-["bin"]']],
     ["an attachment nobody announced", [Buffer.from([9, 9])]],
+    // more arguments than a function call takes: spread into a listener, they overflow the stack
+    ["an EVENT with 500,000 arguments", [`2["many"${",0".repeat(500_000)}]`]],
+    ["an ACK with 500,000 arguments", [`30[${new Array(500_000).fill(0).join(",")}]`]],
   ];
   for (const [what, packets] of malformed) {
     it(`${what}: "parse error" disconnect, then reconnection`, async () => {

@@ -5,8 +5,9 @@
 import { describe, expect, it } from "vitest";
 import type { Socket } from "../../src/index.js";
 import { closedPort, startBlackHoleServer, startProxy, type EchoServer } from "../support/servers.js";
-import { clients, sleep, until, waitFor } from "../support/util.js";
-import { activeResources, childrenOf } from "./harness.js";
+import { clients, until, waitFor } from "../support/util.js";
+import { childrenOf } from "./harness.js";
+import { settledResources, type ResourceCounts } from "../support/resources.js";
 import { useEchoServer } from "../support/fixtures.js";
 
 let server: EchoServer;
@@ -49,24 +50,8 @@ async function expectNothingLeftOfSilentServerClient(
   }
 }
 
-/**
- * The process's timers and TCP sockets once they stopped changing for 150 ms:
- * sockets and timers of earlier tests, of closing connections, and the short
- * timer vitest sets when a test starts have gone by then.
- */
-async function settledResources(): Promise<ReturnType<typeof activeResources>> {
-  let last = JSON.stringify(activeResources());
-  for (let stable = 0, i = 0; stable < 15 && i < 300; i++) {
-    await sleep(10);
-    const now = JSON.stringify(activeResources());
-    stable = now === last ? stable + 1 : 0;
-    last = now;
-  }
-  return JSON.parse(last) as ReturnType<typeof activeResources>;
-}
-
 /** A timer of ours (backoff, connect timeout, ping timeout) or a socket still open shows as a difference with `before`. */
-async function expectResourcesBackTo(before: ReturnType<typeof activeResources>) {
+async function expectResourcesBackTo(before: ResourceCounts) {
   expect(await settledResources()).toEqual(before);
 }
 
@@ -76,7 +61,7 @@ async function expectResourcesBackTo(before: ReturnType<typeof activeResources>)
  * request (one TCP socket) until the server answers, because engine.io-client
  * 6.6.8 cannot abort it. Everything of ours is gone: no timer, a closed engine.
  */
-async function expectOnlyPendingHandshakesLeft(before: ReturnType<typeof activeResources>, sockets: Socket[], attempts: number) {
+async function expectOnlyPendingHandshakesLeft(before: ResourceCounts, sockets: Socket[], attempts: number) {
   const after = await settledResources();
   expect(after.Timeout).toBe(before.Timeout);
   // per pending request: the client's socket, and the silent server's end of it (same process)

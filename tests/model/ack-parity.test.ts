@@ -1,38 +1,46 @@
-// Model-based parity of the two runners of the ack chart: every path that
-// xstate/graph generates from machines/ack.machine.ts is replayed on (a) the
-// machine as an XState actor on a simulated clock and (b) the chart
-// interpreter that src/ack-registry.ts uses (compileChart), with recording
-// implementations mirroring the registry's. Both must go through the same
-// states, with the same tries, and run the same named actions in the same order.
-import { createActor, enqueueActions, SimulatedClock, type AnyStateNode, type StateValue } from "xstate";
+// Model-based parity of the two ways the Socket runs acknowledgements: every
+// path that xstate/graph generates from machines/ack.machine.ts is replayed on
+// (a) the machine as a bare XState actor on a simulated clock, its effects
+// recorded by name, and (b) src/ack-registry.ts itself, through its API
+// (register, settle, bufferFlushed, connected, connectionLost, socketInactive)
+// and its Manager timers on a fake clock, once running the chart with its
+// interpreter and once with one XState actor per ack (as when the Manager is
+// inspected). At every step all three must have done the same things, in the
+// same order: sends and re-sends, discards, callbacks and what they got; the
+// registry must hold the ack exactly while the actor is not done, with the
+// same tries.
+import { createActor, setup, SimulatedClock, type StateValue } from "xstate";
 import { getShortestPaths, getSimplePaths, type StatePath } from "xstate/graph";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ackGuards, ackMachine, type AckData, type AckEvent, type AckInput } from "../../machines/ack.machine.js";
-import { compileChart, type ChartRecord } from "../../src/chart-interpreter.js";
+import { actorClock, createTimers } from "../../adapters/clock.js";
+import { ACK_EFFECTS, ackMachine, type AckData, type AckEvent, type AckInput } from "../../machines/ack.machine.js";
+import { NEVER } from "../../machines/delays.js";
+import { AckRegistry } from "../../src/ack-registry.js";
 
 type Event = AckEvent | { type: string };
 type Snapshot = ReturnType<ReturnType<typeof createActor<typeof ackMachine>>["getSnapshot"]>;
 
-const EFFECTS = ["transmit", "discardUnsentPacket", "deliverResponse", "deliverTimeoutError", "deliverDisconnectError", "deliverFailure"] as const;
-const HUGE = 1e15;
+/** As long as "never" lasts on a foreign clock (machines/delays.ts): nothing may fire within it. */
+const HUGE = NEVER - 1;
+const ANSWER = ["answer", { n: 1 }];
 
-/** What one action did: its name, the event it ran for, and the tries it saw. */
-const entry = (name: string, event: { type: string }, tries: number) => `${name}(${event.type}, tries ${tries})`;
-
-/** The delayed events of the chart, as xstate/graph and the interpreter name them. */
-function delayedEventTypes(node: AnyStateNode): string[] {
-  const own = (node.after as Array<{ eventType: string }>).map((t) => t.eventType);
-  return [...new Set([...own, ...Object.values(node.states).flatMap(delayedEventTypes)])];
-}
-const DELAYED = delayedEventTypes(ackMachine.root);
+/** The delayed events of the chart, as xstate/graph names them. */
+const DELAYED = [
+  ...new Set(
+    [ackMachine.root, ...Object.values(ackMachine.root.states), ...Object.values(ackMachine.root.states.pending!.states)].flatMap((node) =>
+      node.after.map((t) => t.eventType),
+    ),
+  ),
+];
 const isDelayed = (type: string) => type.startsWith("xstate.after.");
 
 const EVENTS: Event[] = [
   { type: "packet.sent" },
-  { type: "ack.received", args: ["answer", { n: 1 }] },
+  { type: "ack.received", args: ANSWER },
   { type: "connection.lost" },
   { type: "queue.turn" },
   { type: "socket.inactive" },
+  { type: "packet.dropped", reason: "overflow" },
   ...DELAYED.map((type) => ({ type })),
 ];
 
@@ -43,25 +51,27 @@ function pathOf(value: StateValue): string {
   return `${key}.${pathOf(child as StateValue)}`;
 }
 
-/** (a) The machine as an actor; its effects (empty in the machine) and its own countTry, recorded. */
+const TIMEOUT = "Error: operation has timed out";
+const DISCONNECTED = "Error: socket has been disconnected";
+const DROPPED = "Error: emission dropped from the send buffer (overflow)";
+const describeArgs = (args: unknown[]) => args.map((arg) => (arg instanceof Error ? `Error: ${arg.message}` : JSON.stringify(arg))).join(", ");
+
+/** (a) The bare machine as an actor: what each named effect would do for the user, recorded. */
 function actorRunner(input: AckInput) {
   const clock = new SimulatedClock();
   const log: string[] = [];
-  const recorders = Object.fromEntries(
-    EFFECTS.map((name) => [name, ({ context, event }: { context: AckData; event: { type: string } }) => log.push(entry(name, event, context.tries))]),
-  );
-  // the machine's own countTry, followed by a record of it
-  const countTry = ackMachine.implementations.actions["countTry"]!;
-  const machine = ackMachine.provide({
-    actions: {
-      ...recorders,
-      countTry: enqueueActions(({ enqueue }) => {
-        enqueue(countTry as Parameters<typeof enqueue>[0]);
-        enqueue(({ context, event }) => log.push(entry("countTry", event, context.tries)));
-      }),
-    },
-  });
-  const actor = createActor(machine, { clock, input });
+  const callback = (args: string) => log.push(`callback(${args})`);
+  const recorded: Record<string, (args: { context: AckData; event: Event }) => void> = {
+    transmit: ({ context }) => log.push(`transmit(retry ${context.tries > 1})`),
+    discardUnsentPacket: () => log.push("discard"),
+    deliverResponse: ({ context }) => callback(describeArgs(context.expectsError ? [null, ...ANSWER] : ANSWER)),
+    deliverTimeoutError: () => callback(TIMEOUT),
+    deliverDisconnectError: () => callback(DISCONNECTED),
+    deliverDropError: () => callback(DROPPED),
+    deliverFailure: ({ event }) => callback(event.type === "connection.lost" ? DISCONNECTED : TIMEOUT),
+  };
+  expect(Object.keys(recorded).sort()).toEqual([...ACK_EFFECTS].sort());
+  const actor = createActor(ackMachine.provide({ actions: recorded }), { clock, input });
   return {
     log,
     start: () => actor.start(),
@@ -73,47 +83,60 @@ function actorRunner(input: AckInput) {
   };
 }
 
-interface Record extends ChartRecord, AckData {}
-
-/** (b) The chart interpreter with implementations mirroring src/ack-registry.ts, on fake timers. */
-function interpreterRunner(input: AckInput) {
+/** (b) The registry, through its API, on the Manager's timers (a fake clock); `asActors` runs each ack as an actor. */
+function registryRunner(input: AckInput, { asActors }: { asActors: boolean }) {
   const log: string[] = [];
-  const record = (name: string) => (r: Record, event: Event) => {
-    log.push(entry(name, event, r.tries));
-  };
-  const chart = compileChart<Record, Event>(ackMachine, {
-    guards: {
-      queuedForRetries: ackGuards.queuedForRetries,
-      transmitted: ackGuards.transmitted,
-      expectsError: ackGuards.expectsError,
-      retriesLeft: ackGuards.retriesLeft,
-      stillBuffered: (r) => r.state.id === "ack.pending.buffered",
+  let ids = 100;
+  const timers = createTimers();
+  const parent = asActors ? createActor(setup({}).createMachine({}), { clock: actorClock(timers) }).start() : undefined;
+  const registry = new AckRegistry(
+    {
+      transmit: (_packet, retry) => void log.push(`transmit(retry ${retry})`),
+      nextId: () => ids++,
+      discardUnsent: () => void log.push("discard"),
+      isConnected: () => false,
     },
-    delays: { ackTimeout: (r) => r.timeout ?? Infinity },
-    actions: {
-      countTry: (r, event) => {
-        r.tries++;
-        log.push(entry("countTry", event, r.tries));
-      },
-      ...Object.fromEntries(EFFECTS.map((name) => [name, record(name)])),
-    },
-    setTimer: (r, ms, eventType) =>
-      setTimeout(() => {
-        r.timer = undefined;
-        chart.send(r, { type: eventType });
-      }, ms),
-    clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  });
-  const r = { state: undefined, timer: undefined, ...input, tries: 0 } as unknown as Record;
+    { timers, actorsUnder: () => parent },
+  );
+  const callback = (...args: unknown[]) => void log.push(`callback(${describeArgs(args)})`);
+  const plain = input.timeout === undefined && input.retries === undefined && !input.expectsError && input.transmitted;
+  /** The id the server answers: the last one sent (a re-send's id settles the ack too). */
+  const answeredId = () => (ids > 100 ? ids - 1 : input.id);
   return {
     log,
-    start: () => chart.start(r, { type: "xstate.init" }),
-    send: (event: Event) => chart.send(r, event),
+    start() {
+      if (plain) registry.registerPlain(input.id, callback);
+      else
+        registry.register({
+          ...input,
+          timeout: input.timeout,
+          retries: input.retries,
+          callback,
+          packet: input.retries === undefined ? undefined : { type: 2, nsp: "/", id: input.id, data: ["event"] },
+        });
+    },
+    send(event: Event) {
+      switch (event.type) {
+        case "packet.sent":
+          return registry.bufferFlushed();
+        case "ack.received":
+          return registry.settle(answeredId(), [...ANSWER]);
+        case "connection.lost":
+          return registry.connectionLost();
+        case "queue.turn":
+          return registry.connected();
+        case "socket.inactive":
+          return registry.socketInactive();
+        case "packet.dropped":
+          return registry.dropped(input.id, "overflow");
+      }
+      throw new Error(`no registry call for ${event.type}`);
+    },
     elapse: (ms: number) => vi.advanceTimersByTime(ms),
-    state: () => r.state.path,
-    tries: () => r.tries,
-    done: () => chart.isDone(r),
-    hasTimer: () => r.timer !== undefined,
+    /** Tries so far, when the registry shows them (the retries queue). */
+    tries: () => registry.queued()[0]?.tryCount,
+    pending: () => registry.size > 0,
+    stop: () => parent?.stop(),
   };
 }
 
@@ -138,63 +161,66 @@ function pathsOf(input: AckInput, generate: typeof getSimplePaths) {
 
 const describeStep = (type: string, snapshot: Snapshot) => `${type} -> ${pathOf(snapshot.value)} (tries ${snapshot.context.tries})`;
 
-/** Replays one generated path on both runners, checking them against the path and each other at every step. */
+/** Replays one generated path on the three runners, checking them against the path and each other at every step. */
 function replay(input: AckInput, path: StatePath<Snapshot, AckEvent>) {
   const actor = actorRunner(input);
-  const interpreter = interpreterRunner(input);
+  const registries = [registryRunner(input, { asActors: false }), registryRunner(input, { asActors: true })];
   const trace: string[] = [];
-  for (const [index, step] of path.steps.entries()) {
-    const type = step.event.type;
-    if (index === 0) {
-      expect(type).toBe("xstate.init");
-      actor.start();
-      interpreter.start();
-    } else if (isDelayed(type)) {
-      actor.elapse(input.timeout!);
-      interpreter.elapse(input.timeout!);
-    } else {
-      actor.send(step.event);
-      interpreter.send(step.event);
+  const compare = (where: string) => {
+    for (const [index, registry] of registries.entries()) {
+      const label = `${where} | registry ${index ? "with actors" : "with the interpreter"}`;
+      expect(registry.log, label).toEqual(actor.log);
+      expect(registry.pending(), label).toBe(!actor.done());
+      if (input.retries !== undefined && !actor.done()) expect(registry.tries(), label).toBe(actor.tries());
     }
-    trace.push(describeStep(type, step.state));
+  };
+  try {
+    for (const [index, step] of path.steps.entries()) {
+      const type = step.event.type;
+      if (index === 0) {
+        expect(type).toBe("xstate.init");
+        actor.start();
+        for (const registry of registries) registry.start();
+      } else if (isDelayed(type)) {
+        actor.elapse(input.timeout!);
+        // both registries share the fake clock
+        registries[0]!.elapse(input.timeout!);
+      } else {
+        actor.send(step.event);
+        for (const registry of registries) registry.send(step.event);
+      }
+      trace.push(describeStep(type, step.state));
+      const where = trace.join(" | ");
+      expect(actor.state(), where).toBe(pathOf(step.state.value));
+      expect(actor.tries(), where).toBe(step.state.context.tries);
+      compare(where);
+    }
+    // then every event in turn, the ignored ones included (a path never takes those)
+    for (const event of EVENTS) {
+      if (actor.done() || isDelayed(event.type)) continue;
+      actor.send(event);
+      for (const registry of registries) registry.send(event);
+      trace.push(`${event.type} -> ${actor.state()} (tries ${actor.tries()})`);
+      compare(trace.join(" | "));
+    }
     const where = trace.join(" | ");
-    const expected = pathOf(step.state.value);
-    expect(actor.state(), where).toBe(expected);
-    expect(interpreter.state(), where).toBe(expected);
-    expect(actor.tries(), where).toBe(step.state.context.tries);
-    expect(interpreter.tries(), where).toBe(step.state.context.tries);
-    expect(interpreter.log, where).toEqual(actor.log);
-    expect(interpreter.done(), where).toBe(actor.done());
+    // time passing without events: all fire the same timers, or none. In steps of `timeout`: a SimulatedClock
+    // starts the timers armed during an increment at its end, where fake timers run them within it.
+    const state = actor.state();
+    const steps = input.timeout === undefined ? [HUGE] : Array.from({ length: (input.retries ?? 0) + 3 }, () => input.timeout!);
+    for (const ms of steps) {
+      actor.elapse(ms);
+      registries[0]!.elapse(ms);
+      compare(`${where} | +${ms} ms`);
+    }
+    if (input.timeout === undefined) expect(actor.state(), where).toBe(state);
+    // every run ends by itself once time passes, except waiting for a turn or an answer without a deadline
+    if (input.timeout !== undefined && actor.state() !== "queued") expect(actor.done(), where).toBe(true);
+    // an ended ack keeps no timer
+    if (actor.done()) expect(vi.getTimerCount(), where).toBe(0);
+  } finally {
+    for (const registry of registries) registry.stop();
   }
-  // then every event in turn, the ignored ones included (a path never takes those)
-  for (const event of EVENTS) {
-    if (actor.done() || isDelayed(event.type)) continue;
-    actor.send(event);
-    interpreter.send(event);
-    trace.push(`${event.type} -> ${actor.state()} (tries ${actor.tries()})`);
-    const where = trace.join(" | ");
-    expect(interpreter.state(), where).toBe(actor.state());
-    expect(interpreter.tries(), where).toBe(actor.tries());
-    expect(interpreter.log, where).toEqual(actor.log);
-  }
-  const where = trace.join(" | ");
-  // a final record keeps no timer; without a timeout none is ever armed
-  if (interpreter.done() || input.timeout === undefined) expect(interpreter.hasTimer(), where).toBe(false);
-  // time passing without events: both fire the same timers, or none. In
-  // steps of `timeout`: a SimulatedClock starts the timers armed during an
-  // increment at its end, where fake timers run them within it.
-  const state = actor.state();
-  const steps = input.timeout === undefined ? [HUGE] : Array.from({ length: (input.retries ?? 0) + 3 }, () => input.timeout!);
-  for (const ms of steps) {
-    actor.elapse(ms);
-    interpreter.elapse(ms);
-    expect(interpreter.state(), `${where} | +${ms} ms`).toBe(actor.state());
-    expect(interpreter.tries(), `${where} | +${ms} ms`).toBe(actor.tries());
-    expect(interpreter.log, `${where} | +${ms} ms`).toEqual(actor.log);
-  }
-  if (input.timeout === undefined) expect(actor.state(), where).toBe(state);
-  // every run ends by itself once time passes, except waiting for a turn or an answer without a deadline
-  if (input.timeout !== undefined && actor.state() !== "queued") expect(actor.done(), where).toBe(true);
 }
 
 beforeEach(() => {
@@ -238,6 +264,8 @@ describe("xstate/graph over the ack machine", () => {
         keyOf("pending.buffered", "packet.sent", "pending.awaitingAck"),
         keyOf("pending.buffered", pendingAfter, "timedOut"),
         keyOf("pending.buffered", inactive, "disconnected"),
+        keyOf("pending.buffered", "packet.dropped", "discarded"),
+        keyOf("pending.buffered", "packet.dropped", "dropped"),
         keyOf("pending.awaitingAck", pendingAfter, "timedOut"),
         keyOf("pending.awaitingAck", "ack.received", "acknowledged"),
         keyOf("pending.awaitingAck", lost, "disconnected"),
@@ -254,8 +282,8 @@ describe("xstate/graph over the ack machine", () => {
   });
 });
 
-describe.each(INPUTS.map((input) => [describeInput(input), input] as const))("parity of the actor and the chart interpreter (%s)", (_, input) => {
-  it("on every simple path: same states, tries and named actions, in the same order", () => {
+describe.each(INPUTS.map((input) => [describeInput(input), input] as const))("parity of the machine and the registry (%s)", (_, input) => {
+  it("on every simple path: the same effects in the same order, pending exactly while the machine runs, the same tries", () => {
     const paths = pathsOf(input, getSimplePaths);
     expect(paths.length).toBeGreaterThan(1);
     for (const path of paths) {

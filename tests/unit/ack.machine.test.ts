@@ -4,9 +4,10 @@
 // transition can be checked for what it would do.
 import { createActor, SimulatedClock, type AnyStateNode, type SnapshotFrom } from "xstate";
 import { describe, expect, it } from "vitest";
-import { ackGuards, ackMachine, type AckEvent, type AckInput } from "../../machines/ack.machine.js";
+import { ACK_EFFECTS, ackLogic, ackMachine, type AckEvent, type AckInput } from "../../machines/ack.machine.js";
+import { NEVER } from "../../machines/delays.js";
 
-const EFFECTS = ["transmit", "discardUnsentPacket", "deliverResponse", "deliverTimeoutError", "deliverDisconnectError", "deliverFailure"] as const;
+const EFFECTS = ACK_EFFECTS;
 
 interface TransitionLike {
   source: AnyStateNode;
@@ -59,7 +60,8 @@ const LOST: AckEvent = { type: "connection.lost" };
 const SENT: AckEvent = { type: "packet.sent" };
 const TURN: AckEvent = { type: "queue.turn" };
 const INACTIVE: AckEvent = { type: "socket.inactive" };
-const HUGE = 1e15;
+/** As long as "never" lasts on a foreign clock (machines/delays.ts): nothing may fire within it. */
+const HUGE = NEVER - 1;
 
 describe("emitted: where an emission starts", () => {
   it("goes to pending.awaitingAck when the packet left at once", () => {
@@ -156,6 +158,20 @@ describe("pending.buffered", () => {
     ack.actor.send(ACK);
     expect(ack.value()).toBe("acknowledged");
     expect(ack.effects).toEqual(["deliverResponse(ack.received, 0)"]);
+  });
+
+  it("ends on packet.dropped (the send buffer's limits): an error-first callback gets the drop error, a plain one is never called", () => {
+    const errorFirst = start({ transmitted: false, timeout: 100, expectsError: true });
+    errorFirst.actor.send({ type: "packet.dropped", reason: "overflow" });
+    expect(errorFirst.value()).toBe("discarded");
+    expect(errorFirst.effects).toEqual(["deliverDropError(packet.dropped, 0)"]);
+    const plain = start({ transmitted: false, timeout: undefined, expectsError: false });
+    plain.actor.send({ type: "packet.dropped", reason: "expired" });
+    expect(plain.value()).toBe("dropped");
+    expect(plain.effects).toEqual([]);
+    // a dropped packet is not in the buffer any more: nothing to discard at the deadline either
+    errorFirst.clock.increment(HUGE);
+    expect(errorFirst.effects).toHaveLength(1);
   });
 
   it("counts the timeout from the emission, not from the send", () => {
@@ -412,15 +428,15 @@ describe("final states", () => {
 describe("the guards shared with the registry", () => {
   const data = { id: 1, timeout: undefined, expectsError: false, transmitted: false, tries: 0 };
   it("retriesLeft allows retries + 1 sends in all", () => {
-    expect(ackGuards.retriesLeft({ ...data, retries: 2, tries: 1 })).toBe(true);
-    expect(ackGuards.retriesLeft({ ...data, retries: 2, tries: 2 })).toBe(true);
-    expect(ackGuards.retriesLeft({ ...data, retries: 2, tries: 3 })).toBe(false);
-    expect(ackGuards.retriesLeft({ ...data, retries: undefined, tries: 1 })).toBe(false);
+    expect(ackLogic.guards.retriesLeft({ ...data, retries: 2, tries: 1 })).toBe(true);
+    expect(ackLogic.guards.retriesLeft({ ...data, retries: 2, tries: 2 })).toBe(true);
+    expect(ackLogic.guards.retriesLeft({ ...data, retries: 2, tries: 3 })).toBe(false);
+    expect(ackLogic.guards.retriesLeft({ ...data, retries: undefined, tries: 1 })).toBe(false);
   });
 
   it("queuedForRetries holds for any defined retries, 0 included", () => {
-    expect(ackGuards.queuedForRetries({ ...data, retries: 0 })).toBe(true);
-    expect(ackGuards.queuedForRetries({ ...data, retries: undefined })).toBe(false);
+    expect(ackLogic.guards.queuedForRetries({ ...data, retries: 0 })).toBe(true);
+    expect(ackLogic.guards.queuedForRetries({ ...data, retries: undefined })).toBe(false);
   });
 });
 

@@ -2,6 +2,7 @@
 // every transition, what it emits, and what it asks its parent to do.
 import { PacketType } from "socket.io-parser";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { hasSession, keepOffset, setAuth } from "../../machines/credentials.js";
 import type { NamespaceEvent } from "../../machines/namespace.machine.js";
 import { startNamespace, type NamespaceHarness } from "../namespace-harness.js";
 
@@ -19,7 +20,7 @@ afterEach(() => {
 });
 
 const opened: NamespaceEvent = { type: "connection.opened" };
-const serverConnect = (sid: string, pid?: string): NamespaceEvent => ({ type: "server.connect", sid, pid });
+const serverConnect = (sid: string): NamespaceEvent => ({ type: "server.connect", sid, recovered: false });
 const connectPacket = (data?: unknown) => ({ type: PacketType.CONNECT, nsp: "/chat", data });
 const disconnectPacket = { type: PacketType.DISCONNECT, nsp: "/chat" };
 
@@ -27,7 +28,7 @@ const disconnectPacket = { type: PacketType.DISCONNECT, nsp: "/chat" };
 function connect(h: NamespaceHarness, sid = "s1", pid?: string) {
   h.send({ type: "api.connect" });
   h.send(opened);
-  h.send(serverConnect(sid, pid));
+  h.serverConnect(sid, pid);
 }
 
 /** A namespace whose auth function leaves the callbacks to the test. */
@@ -279,7 +280,7 @@ describe("awaitingServer", () => {
 
   it("on server.connect without a sid (a v2 server), emits the protocol mismatch connect_error and becomes inactive", () => {
     const h = awaitingServer();
-    h.send({ type: "server.connect", sid: undefined, pid: undefined });
+    h.send({ type: "server.connect", sid: undefined, recovered: false });
     expect(h.state().value).toBe("inactive");
     expect(h.types()).toEqual(["connect_error", "inactive"]);
     expect((h.events[0] as { error: Error }).error.message).toMatch(/v2\.x with a v3\.x client/);
@@ -409,16 +410,15 @@ describe("connected", () => {
 
 describe("connection state recovery", () => {
   it("sends pid and offset (then the auth data) in the CONNECT of a reconnection, and is recovered when the server keeps the pid", () => {
-    let offset = "o1";
-    const h = start({ auth: { token: "t" }, readLastOffset: () => offset });
+    const h = start({ auth: { token: "t" } });
+    keepOffset(h.credentials, "o1");
     connect(h, "s1", "p1");
     expect(h.state().context.recovered).toBe(false);
-    expect(h.state().context.pid).toBe("p1");
-    offset = "o7";
+    keepOffset(h.credentials, "o7");
     h.send({ type: "connection.closed", reason: "transport close", willReconnect: true });
     h.send(opened);
     expect(h.packets().at(-1)).toEqual(connectPacket({ pid: "p1", offset: "o7", token: "t" }));
-    h.send(serverConnect("s2", "p1"));
+    h.serverConnect("s2", "p1");
     expect(h.state().context.recovered).toBe(true);
     expect(h.state().context.id).toBe("s2");
   });
@@ -428,29 +428,50 @@ describe("connection state recovery", () => {
     connect(h, "s1", "p1");
     h.send({ type: "connection.closed", reason: "transport close", willReconnect: true });
     h.send(opened);
-    h.send(serverConnect("s2", "p2"));
+    h.serverConnect("s2", "p2");
     expect(h.state().context.recovered).toBe(false);
-    expect(h.state().context.pid).toBe("p2");
     h.send({ type: "connection.closed", reason: "transport close", willReconnect: true });
     h.send(opened);
-    h.send(serverConnect("s3"));
+    expect(h.packets().at(-1)).toEqual(connectPacket({ pid: "p2", offset: undefined }));
+    h.serverConnect("s3");
     expect(h.state().context.recovered).toBe(false);
+    expect(hasSession(h.credentials)).toBe(false);
   });
 
   it("sends no pid in the first CONNECT", () => {
-    const h = start({ readLastOffset: () => "o1" });
+    const h = start();
+    keepOffset(h.credentials, "o1");
     h.send({ type: "api.connect" });
     h.send(opened);
     expect(h.packets()).toEqual([connectPacket(undefined)]);
   });
 });
 
-describe("api.setAuth", () => {
-  it("changes the payload of the next handshake, in any state", () => {
+describe("secrets stay out of the machine", () => {
+  it("its context, events and reports hold the credentials as a reference that serializes to a label", () => {
+    const inspected: unknown[] = [];
+    const h = startNamespace({ auth: { token: "s3cr3t" } }, (event) => inspected.push(event));
+    harnesses.push(h);
+    connect(h, "s1", "p-s3cr3t");
+    keepOffset(h.credentials, "offset-s3cr3t");
+    h.send({ type: "connection.closed", reason: "transport close", willReconnect: true });
+    h.send(opened);
+    // what the transport writes has them
+    expect(h.packets().at(-1)).toEqual(connectPacket({ pid: "p-s3cr3t", offset: "offset-s3cr3t", token: "s3cr3t" }));
+    // what an observer gets does not
+    const seen = JSON.stringify([inspected, h.state().context]);
+    expect(seen).toContain("[credentials]");
+    expect(seen).not.toContain("s3cr3t");
+    expect(Object.keys(h.credentials)).toEqual(["toJSON", "toString"]);
+  });
+});
+
+describe("socket.auth = ... (setAuth on the credentials)", () => {
+  it("changes the payload of the next handshake, in any state, without an event", () => {
     const h = start({ auth: { v: 1 } });
-    h.send({ type: "api.setAuth", auth: { v: 2 } });
+    setAuth(h.credentials, { v: 2 });
     connect(h);
-    h.send({ type: "api.setAuth", auth: { v: 3 } });
+    setAuth(h.credentials, { v: 3 });
     h.send({ type: "connection.closed", reason: "transport close", willReconnect: true });
     h.send(opened);
     expect(h.packets()).toEqual([connectPacket({ v: 2 }), connectPacket({ v: 3 })]);
@@ -493,7 +514,7 @@ describe("the inactive event (the Socket stopped trying to connect)", () => {
     ["authenticating", { type: "auth.rejected", error: new Error("no") }, ["connect_error", "inactive"]],
     ["awaitingServer", { type: "api.disconnect" }, ["inactive"]],
     ["awaitingServer", { type: "server.connectError", error: new Error("no") }, ["connect_error", "inactive"]],
-    ["awaitingServer", { type: "server.connect", sid: undefined, pid: undefined }, ["connect_error", "inactive"]],
+    ["awaitingServer", { type: "server.connect", sid: undefined, recovered: false }, ["connect_error", "inactive"]],
     ["awaitingServer", { type: "connection.failed", error: new Error("x"), willRetry: false }, ["connect_error", "inactive"]],
     ["connected", { type: "api.disconnect" }, ["disconnect", "inactive"]],
     ["connected", { type: "server.disconnect" }, ["disconnect", "inactive"]],
