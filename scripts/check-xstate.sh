@@ -18,7 +18,7 @@ version="${1:-${range#^}}"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/check-xstate-XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-cp -r "$root"/{package.json,tsconfig.json,vitest.config.ts,src,machines,adapters,tests,scripts,dist} "$work"/
+cp -r "$root"/{package.json,tsconfig.json,vitest.config.ts,src,machines,adapters,tests,scripts,docs,dist} "$work"/
 mkdir "$work/node_modules"
 for entry in "$root"/node_modules/* "$root"/node_modules/.bin; do
   case "$(basename "$entry")" in
@@ -39,19 +39,20 @@ echo "check-xstate: xstate $(node -p 'require("xstate/package.json").version') (
 cat > tsconfig.check.json <<'EOF'
 {
   "extends": "./tsconfig.json",
-  "include": ["machines", "src", "adapters", "scripts", "tests"],
+  "include": ["machines", "src", "adapters", "scripts", "tests", "docs/examples"],
   "exclude": ["tests/model", "tests/types/parity", "tests/types/apps"]
 }
 EOF
 npx tsc -p tsconfig.check.json
 # the built declarations with this xstate's, skipLibCheck off: the docs' app code
+sed 's#"../../adapters/xstate.js"#"socket.io-client-xstate/xstate"#' docs/examples/chat.ts > tests/types/apps/chat.ts
 cat > tsconfig.app.json <<'EOF'
 {
   "compilerOptions": {
     "strict": true, "noEmit": true, "skipLibCheck": false, "target": "ES2022",
     "module": "ESNext", "moduleResolution": "Bundler", "types": ["node"]
   },
-  "files": ["tests/types/apps/xstate-app.ts"]
+  "files": ["tests/types/apps/xstate-app.ts", "tests/types/apps/chat.ts"]
 }
 EOF
 npx tsc -p tsconfig.app.json

@@ -1,14 +1,17 @@
-// The docs' XState app code (tests/types/apps/xstate-app.ts) type-checks against
+// The docs' XState app code (tests/types/apps/xstate-app.ts, docs/examples/chat.ts) type-checks against
 // the packed package with the app's own xstate, strict, for bundlers and node16 ESM.
 // scripts/check-xstate.sh compiles it against the lowest supported xstate.
-import { copyFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { packedApp, type PackedApp } from "../support/packed.js";
 
-const source = join(dirname(fileURLToPath(import.meta.url)), "apps", "xstate-app.ts");
+const here = dirname(fileURLToPath(import.meta.url));
+const source = join(here, "apps", "xstate-app.ts");
+/** The docs' chat example, with the package's import paths (as docs/xstate.md shows it). */
+const chatExample = readFileSync(join(here, "..", "..", "docs", "examples", "chat.ts"), "utf8").replace('"../../adapters/xstate.js"', '"socket.io-client-xstate/xstate"');
 let app: PackedApp;
 
 beforeAll(async () => {
@@ -26,7 +29,10 @@ it.each(Object.keys(configs))("compiles with no diagnostic (%s, strict, skipLibC
   const { file, options } = configs[name]!;
   const path = join(app.dir, file);
   copyFileSync(source, path);
-  const program = ts.createProgram([path], { ...options, noEmit: true, strict: true, skipLibCheck: false, target: ts.ScriptTarget.ES2022, types: ["node"] });
+  const chat = join(app.dir, file.replace("xstate-app", "chat"));
+  writeFileSync(chat, chatExample);
+  expect(chatExample).toContain('from "socket.io-client-xstate/xstate"');
+  const program = ts.createProgram([path, chat], { ...options, noEmit: true, strict: true, skipLibCheck: false, target: ts.ScriptTarget.ES2022, types: ["node"] });
   const diagnostics = ts.getPreEmitDiagnostics(program).map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"));
   expect(diagnostics).toEqual([]);
   // the package's declarations and the app's use one xstate

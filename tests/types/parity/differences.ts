@@ -1,5 +1,5 @@
 // The intended differences of the typings (docs/differences.md#typings).
-import { io, Manager } from "socket.io-client";
+import { io, Manager, type Socket } from "socket.io-client";
 
 export function differences() {
   const socket = io({ autoConnect: false });
@@ -19,8 +19,13 @@ export function differences() {
   const nsp: string = socket.nsp; // official: TS2341
   const queued = socket._queue.length; // official: TS2341
   io({ inspect: () => {} }); // official: TS2769
+  io({ exposeTransportDetails: true }); // official: TS2769
+  io({ sendBufferLimit: 100, sendBufferMaxBytes: 1e6, sendBufferMaxAge: 60000, sendBufferOverflow: "refuse-newest" }); // official: TS2769
+  socket.clearSendBuffer(); // official: TS2551
+  const typed: Socket<{ news: () => void }> = io();
+  typed.on("send_buffer_drop", () => {}); // official: TS2345
   // a private member of the official typings does not exist here
   manager.onclose(); // official: TS2341 // ours: TS2339
   socket.onpacket({ type: 2, nsp: "/" }); // official: TS2341 // ours: TS2339
-  return { socketActor, managerActor, nsp, queued };
+  return { socketActor, managerActor, nsp, queued, typed };
 }
