@@ -72,14 +72,14 @@ const toError = (value: unknown): Error => (value instanceof Error ? value : new
  * description's event: engine.io-client hands out the request itself (an
  * XMLHttpRequest, or a `ws` event whose target is the WebSocket), and those
  * hold the URL with its query tokens, and the headers. A plain copy keeps what
- * says what happened: the status and its text, the event's type, code, reason
+ * says what happened: the status, its text and the response, the event's type, code, reason
  * and message. With the Manager option `exposeTransportDetails`, the originals.
  */
 function detailsOf(value: unknown): unknown {
   if (typeof value !== "object" || value === null || value instanceof Error) return value;
   const source = value as Record<string, unknown>;
   const kept: Record<string, unknown> = {};
-  for (const key of ["type", "status", "statusText", "readyState", "code", "reason", "wasClean", "message", "error", "description"]) {
+  for (const key of ["type", "status", "statusText", "responseText", "readyState", "code", "reason", "wasClean", "message", "error", "description"]) {
     const field = source[key];
     if (field === undefined || typeof field === "function") continue;
     kept[key] = key === "statusText" && field instanceof Error ? field.message : typeof field === "object" && !(field instanceof Error) ? detailsOf(field) : field;
