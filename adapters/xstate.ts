@@ -184,7 +184,8 @@ function createSocketLogic(): ActorLogic<SocketActorSnapshot, Event, SocketActor
           socket.off();
           socket.offAny();
           socket.disconnect();
-          // the Manager's actors are children of this one: they stop with it
+          // the Manager's actors are children of this one: they stop with it (its namespace actors first)
+          socket.io.actor.send({ type: "api.dispose" });
           scope.stopChild(socket.io.actor);
           return project(undefined, "stopped");
         case "socket.news": {

@@ -6,6 +6,7 @@
 import {
   assertEvent,
   assign,
+  createActor,
   emit,
   enqueueActions,
   fromCallback,
@@ -63,6 +64,13 @@ export interface ConnectionContext {
   error: Error | undefined;
   /** Namespaces that want the connection, in activation order. */
   activeNamespaces: string[];
+  /**
+   * The namespace actors, by namespace. Each is created as a child of this
+   * actor (its parent, in the same actor system) and held here, not in the
+   * snapshot's `children`, which XState copies at every spawn: N Sockets on a
+   * Manager would cost O(N²). The map is filled as they are created.
+   */
+  namespaces: ReadonlyMap<string, NamespaceActorRef>;
 }
 
 export type ConnectionEvent =
@@ -73,7 +81,9 @@ export type ConnectionEvent =
   | { type: "api.close" }
   | { type: "api.configure"; settings: Partial<ConnectionSettings> }
   /** Spawns the namespace actor of a Socket; `listener` receives its emitted events from the start. */
-  | { type: "api.createNamespace"; input: NamespaceInput; listener?: (event: NamespaceEmitted) => void };
+  | { type: "api.createNamespace"; input: NamespaceInput; listener?: (event: NamespaceEmitted) => void }
+  /** Stops the namespace actors, before the connection actor itself is stopped (they are not in its `children`). */
+  | { type: "api.dispose" };
 
 /** The Manager events, emitted for the facade. */
 export type ConnectionEmitted =
@@ -91,18 +101,13 @@ const missingTransport = fromCallback<TransportCommand, TransportInput, Transpor
   throw new Error("connectionMachine: provide a `transport` actor, e.g. connectionMachine.provide({ actors: { transport } })");
 });
 
-/** The namespace actor of `nsp`, a child of the connection actor. */
-const namespaceOf = (self: AnyActorRef, nsp: string): NamespaceActorRef | undefined =>
-  // no snapshot under pure transition() (xstate/graph): no namespace to tell
-  (self.getSnapshot() as { children?: Record<string, NamespaceActorRef | undefined> } | undefined)?.children?.[nsp];
-
 /** Tells every active namespace about the connection (inside an enqueueActions action). */
 function broadcast(
-  { context, enqueue, self }: { context: ConnectionContext; enqueue: { sendTo(to: AnyActorRef, event: ConnectionNotice): void }; self: AnyActorRef },
+  { context, enqueue }: { context: ConnectionContext; enqueue: { sendTo(to: AnyActorRef, event: ConnectionNotice): void } },
   notice: ConnectionNotice,
 ) {
   for (const nsp of context.activeNamespaces) {
-    const target = namespaceOf(self, nsp);
+    const target = context.namespaces.get(nsp);
     if (target) enqueue.sendTo(target, notice);
   }
 }
@@ -161,15 +166,22 @@ export const connectionMachine = setup({
       context.activeNamespaces[0] === event.nsp,
   },
   actions: {
-    // the namespace actors are children named by their namespace: no copy of them in the context
-    createNamespace: assign(({ event, spawn, self }) => {
+    // a child of this actor, named by its namespace, held in `namespaces` (see ConnectionContext)
+    createNamespace: ({ context, event, self }) => {
       assertEvent(event, "api.createNamespace");
       const { nsp } = event.input;
-      if (self.getSnapshot().children[nsp]) return {};
-      const ref = spawn("namespace", { id: nsp, input: event.input });
+      if (context.namespaces.has(nsp)) return;
+      const logic = (self.getSnapshot() as { machine: { implementations: { actors: Record<string, unknown> } } }).machine.implementations.actors
+        .namespace as typeof namespaceMachine;
+      const ref = createActor(logic, { parent: self, id: nsp, input: event.input });
       // before the actor starts, so that the facade misses none of its events
       if (event.listener) ref.on("*", event.listener);
-      return {};
+      (context.namespaces as Map<string, NamespaceActorRef>).set(nsp, ref);
+      ref.start();
+    },
+    stopNamespaces: enqueueActions(({ context, enqueue }) => {
+      for (const ref of context.namespaces.values()) enqueue.stopChild(ref);
+      (context.namespaces as Map<string, NamespaceActorRef>).clear();
     }),
     addActiveNamespace: assign(({ context, event }) => {
       assertEvent(event, "namespace.activated");
@@ -194,17 +206,17 @@ export const connectionMachine = setup({
       return { type: "transport.send", packet: event.packet };
     }),
     // a packet the parser cannot encode: only a CONNECT can (its `auth`), and its namespace is told
-    reportUnsendable: enqueueActions(({ event, enqueue, self }) => {
+    reportUnsendable: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, "transport.unsendable");
-      const target = namespaceOf(self, event.packet.nsp);
+      const target = context.namespaces.get(event.packet.nsp);
       const error = new TypeError(`the CONNECT packet of "${event.packet.nsp}" cannot be encoded (check \`auth\`): ${event.error.message}`, {
         cause: event.error,
       });
       if (target) enqueue.sendTo(target, { type: "connection.unsendable", error } satisfies ConnectionNotice);
     }),
-    routeServerPacket: enqueueActions(({ event, enqueue, self }) => {
+    routeServerPacket: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, "transport.packet");
-      const target = namespaceOf(self, event.packet.nsp);
+      const target = context.namespaces.get(event.packet.nsp);
       const notice = toServerNotice(event.packet);
       if (target && notice) enqueue.sendTo(target, notice);
     }),
@@ -250,9 +262,9 @@ export const connectionMachine = setup({
     emitReconnectAttempt: emit(({ context }): ConnectionEmitted => ({ type: "reconnect_attempt", attempt: context.attempt })),
     emitReconnectFailed: emit({ type: "reconnect_failed" }),
     announceOpen: enqueueActions((args) => broadcast(args, { type: "connection.opened" })),
-    greetNamespace: enqueueActions(({ event, enqueue, self }) => {
+    greetNamespace: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, "namespace.activated");
-      const target = namespaceOf(self, event.nsp);
+      const target = context.namespaces.get(event.nsp);
       if (target) enqueue.sendTo(target, { type: "connection.opened" } satisfies ConnectionNotice);
     }),
     announceFailure: enqueueActions((args) =>
@@ -287,10 +299,12 @@ export const connectionMachine = setup({
     attempt: 0,
     error: undefined,
     activeNamespaces: [],
+    namespaces: new Map(),
   }),
   initial: "idle",
   on: {
     "api.createNamespace": { actions: "createNamespace" },
+    "api.dispose": { actions: "stopNamespaces" },
     "api.configure": { actions: "applySettings" },
     "namespace.activated": { actions: "addActiveNamespace" },
     "namespace.deactivated": { actions: "removeActiveNamespace" },

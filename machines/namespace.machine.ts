@@ -6,7 +6,7 @@
 // enter its context or events: it carries them as a hidden reference
 // (machines/credentials.ts), which the transport resolves.
 import { PacketType } from "socket.io-parser";
-import { assertEvent, assign, emit, fromCallback, sendParent, setup } from "xstate";
+import { assertEvent, assign, emit, enqueueActions, fromCallback, sendParent, setup } from "xstate";
 import {
   authIsPayload,
   authOf,
@@ -189,7 +189,10 @@ export const namespaceMachine = setup({
   },
   actions: {
     announceActivation: sendParent(({ context }): NamespaceReport => ({ type: "namespace.activated", nsp: context.nsp })),
-    announceDeactivation: sendParent(({ context }): NamespaceReport => ({ type: "namespace.deactivated", nsp: context.nsp })),
+    // not on the initial entry: the parent knows of no activation to end
+    announceDeactivation: enqueueActions(({ context, event, enqueue }) => {
+      if ((event.type as string) !== "xstate.init") enqueue.sendParent({ type: "namespace.deactivated", nsp: context.nsp } satisfies NamespaceReport);
+    }),
     // the payload (auth, and pid + offset to recover a session) is read out of the credentials by the transport
     sendConnectPacket: sendParent(({ context }): NamespaceReport => ({
       type: "namespace.send",

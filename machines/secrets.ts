@@ -15,10 +15,24 @@ export interface Hidden<T> {
 
 const values = new WeakMap<object, unknown>();
 
+/** A reference: frozen, holding only its label. */
+class Reference {
+  readonly label: string;
+  constructor(label: string) {
+    this.label = label;
+    Object.freeze(this);
+  }
+  toJSON(): string {
+    return `[${this.label}]`;
+  }
+  toString(): string {
+    return this.toJSON();
+  }
+}
+
 /** A new reference to `value`; `label` is all that serializing it shows. */
 export function hide<T>(value: T, label: string): Hidden<T> {
-  const text = `[${label}]`;
-  const ref = Object.freeze({ toJSON: () => text, toString: () => text });
+  const ref = new Reference(label);
   values.set(ref, value);
   return ref as unknown as Hidden<T>;
 }

@@ -86,7 +86,8 @@ export class Connection {
    * watches, or when the actors belong to an app's system (its clock drives them).
    */
   actorAcks: boolean;
-  readonly #observers = new Set<Inspect>();
+  /** The inspection observers added, so that one given again is not added twice. */
+  #observers: Set<Inspect> | undefined;
   readonly #ends: Record<string, NamespaceEnd | undefined> = Object.create(null);
   readonly #onPacket: (packet: Packet) => void;
   readonly #parser: Parser;
@@ -96,7 +97,7 @@ export class Connection {
     connections.set(manager, this);
     this.#onPacket = options.onPacket;
     this.actorAcks = !!options.inspect || !!options.parent;
-    if (options.inspect) this.#observers.add(options.inspect);
+    if (options.inspect) this.#observers = new Set([options.inspect]);
     this.timers = createTimers({ useNativeTimers: options.useNativeTimers, autoUnref: options.autoUnref });
     const endpoint: Endpoint = {
       uri: options.uri,
@@ -120,8 +121,8 @@ export class Connection {
 
   /** Adds an inspection observer (io() with `inspect` on a cached Manager); the same one once. */
   inspect(observer: Inspect): void {
-    if (this.#observers.has(observer)) return;
-    this.#observers.add(observer);
+    if (this.#observers?.has(observer)) return;
+    (this.#observers ??= new Set()).add(observer);
     this.actor.system.inspect(observer);
     this.actorAcks = true;
   }
@@ -168,7 +169,7 @@ export class Connection {
     this.#ends[input.nsp] = end;
     const listener = (event: NamespaceEmitted) => afterTurn(() => end.onLifecycle(event));
     this.send({ type: "api.createNamespace", input, listener });
-    const actor = this.actor.getSnapshot().children[input.nsp] as NamespaceActorRef | undefined;
+    const actor = this.actor.getSnapshot().context.namespaces.get(input.nsp);
     // only when called from code the actors run (an inspection observer, a custom encoder)
     if (!actor) throw new Error("a Socket cannot be created while the Manager's actors are busy");
     return actor;

@@ -55,14 +55,14 @@ export class DataPlane {
   readonly #credentials: Credentials;
   /** The limits of the send buffer, if the options set any (unbounded, the buffer is a plain array push). */
   readonly #limits: SendBufferLimits | undefined;
-  readonly #sendBuffer: SendBufferLimiter;
+  /** Made on first use: most Sockets never need one. */
+  #limiter: SendBufferLimiter | undefined;
 
   constructor(socket: Socket, connection: Connection, credentials: Credentials, opts: Partial<SocketOptions> | undefined) {
     this.#socket = socket;
     this.#connection = connection;
     this.#credentials = credentials;
     this.#limits = sendBufferLimits(opts);
-    this.#sendBuffer = new SendBufferLimiter(this.#limits ?? UNBOUNDED, (packet, reason) => this.#dropped(packet, reason));
     this.#nsp = socket.nsp;
     this.#ackTimeout = checkAckTimeout("ackTimeout", opts?.ackTimeout);
     this.#retries = checkRetries(opts?.retries);
@@ -116,6 +116,10 @@ export class DataPlane {
     if (ack) this.#registerAck(packet.id!, ack, timeout, withAckPromise, false);
     if (this.#limits) this.#sendBuffer.push(this.#socket.sendBuffer, packet, bytes);
     else this.#socket.sendBuffer.push(packet);
+  }
+
+  get #sendBuffer(): SendBufferLimiter {
+    return (this.#limiter ??= new SendBufferLimiter(this.#limits ?? UNBOUNDED, (packet, reason) => this.#dropped(packet, reason)));
   }
 
   /** Drops every emission waiting in the send buffer, each reported (socket.clearSendBuffer()). */

@@ -178,7 +178,7 @@ export function startConnection({ settings = {}, autoConnect = true, backoff, in
       };
       actor.send({ type: "api.createNamespace", input: { nsp, credentials: createCredentials(auth) }, listener });
       // the namespace actors are children named by their namespace
-      const ref = (actor.getSnapshot().children as Record<string, NamespaceActorRef | undefined>)[nsp];
+      const ref = actor.getSnapshot().context.namespaces.get(nsp);
       if (!ref) throw new Error(`no namespace actor for ${nsp}`);
       return {
         ref,

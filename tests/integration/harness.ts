@@ -116,9 +116,10 @@ export async function startTlsServer(options: Partial<ServerOptions> = {}, crede
   };
 }
 
-/** The ids of the Manager actor's children (namespace ids, plus `transport` or `backoff` while they run). */
+/** The ids of the Manager actor's children (its namespace actors' ids, plus `transport` or `backoff` while they run). */
 export function childrenOf(manager: Manager): string[] {
-  return Object.keys(manager.actor.getSnapshot().children);
+  const snapshot = manager.actor.getSnapshot();
+  return [...snapshot.context.namespaces.keys(), ...Object.keys(snapshot.children)];
 }
 
 /** The delay the running backoff actor drew for the wait in progress, or undefined when not waiting. */

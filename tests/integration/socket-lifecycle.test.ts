@@ -385,7 +385,8 @@ describe("disconnect() during reconnection", () => {
     expect(socket.active).toBe(false);
     // closed, the Manager runs no backoff nor transport (only the namespace actor is left): no attempt can start on its own
     await until(() => socket.io.actor.getSnapshot().matches("closed"), "the Manager to close");
-    expect(Object.keys(socket.io.actor.getSnapshot().children)).toEqual(["/"]);
+    expect(Object.keys(socket.io.actor.getSnapshot().children)).toEqual([]);
+    expect(socket.io.actor.getSnapshot().context.namespaces.get("/")).toBe(socket.actor);
   });
 });
 

@@ -84,7 +84,7 @@ describe("the facade's actors", () => {
   it("manager.actor and socket.actor are the running connection and namespace actors", async () => {
     const socket = io(server.url, { forceNew: true });
     try {
-      expect(socket.io.actor.getSnapshot().children["/"]).toBe(socket.actor);
+      expect(socket.io.actor.getSnapshot().context.namespaces.get("/")).toBe(socket.actor);
       await waitForSnapshot(socket.actor!, (s) => s.hasTag("connected"), { timeout: 3000 });
       expect(socket.connected).toBe(true);
       expect(socket.io.actor.getSnapshot().matches({ active: { engine: "open" } })).toBe(true);

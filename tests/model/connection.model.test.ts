@@ -301,6 +301,7 @@ describe("connection machine, generated paths", () => {
     // and a backoff exhausted when invoked, which canReconnect rules out
     const outsideModel = [
       "connection on api.createNamespace #0",
+      "connection on api.dispose #0",
       "connection.active.engine on namespace.send #0",
       "connection.active.engine on transport.unsendable #0",
       "connection.active.engine.open on transport.packet #0",

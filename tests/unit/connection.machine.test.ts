@@ -19,7 +19,8 @@ afterEach(() => {
   for (const h of harnesses.splice(0)) h.stop();
 });
 
-const childIds = (h: ConnectionHarness) => Object.keys(h.state().children).sort();
+/** The connection actor's children: its namespace actors (held in `namespaces`) and its transport or backoff. */
+const childIds = (h: ConnectionHarness) => [...h.state().context.namespaces.keys(), ...Object.keys(h.state().children)].sort();
 const connectPacket = (nsp: string, sid = `sid${nsp}`) => ({ type: PacketType.CONNECT, nsp, data: { sid } });
 const sentPackets = (h: ConnectionHarness) => h.transport.runs.flatMap((run) => run.received.map((command) => command.packet));
 
@@ -606,7 +607,7 @@ describe("namespaces", () => {
     expect(waiting.state().matches({ active: "waiting" })).toBe(true);
     b.disconnect();
     expect(waiting.state().value).toBe("closed");
-    expect(Object.keys(waiting.state().children)).toEqual(["/b"]);
+    expect(childIds(waiting)).toEqual(["/b"]);
   });
 
   it("a namespace that never activated leaving does not close the connection", () => {
@@ -1035,16 +1036,19 @@ describe("api.close from connecting tells the active namespaces (forced close, w
   });
 });
 
-describe("namespace actors are children named by their namespace", () => {
-  it("spawns each namespace actor as the child of that name, and keeps no copy of them in the context", () => {
+describe("namespace actors are children named by their namespace, held in `namespaces`", () => {
+  it("creates each namespace actor as a child of the connection actor, with the namespace as id, outside the snapshot's children", () => {
     const h = start({ autoConnect: false });
     const admin = h.createNamespace("/admin");
     const root = h.createNamespace("/");
-    expect(h.state().children["/admin"]).toBe(admin.ref);
-    expect(h.state().children["/"]).toBe(root.ref);
+    expect(h.state().context.namespaces.get("/admin")).toBe(admin.ref);
+    expect(h.state().context.namespaces.get("/")).toBe(root.ref);
     expect(admin.ref.id).toBe("/admin");
+    expect((admin.ref as unknown as { _parent?: unknown })._parent).toBe(h.actor);
+    expect(admin.ref.system).toBe(h.actor.system);
     expect(admin.ref.getSnapshot().context.nsp).toBe("/admin");
-    expect(Object.keys(h.state().context)).not.toContain("namespaces");
+    // XState copies the children map at every spawn: N namespaces would cost O(N²)
+    expect(Object.keys(h.state().children)).toEqual([]);
   });
 
   it("keeps them across transports, backoffs and close/open", () => {
@@ -1056,7 +1060,16 @@ describe("namespace actors are children named by their namespace", () => {
     h.actor.send({ type: "api.close" });
     h.actor.send({ type: "api.open" });
     h.open();
-    expect(h.state().children["/a"]).toBe(a.ref);
+    expect(h.state().context.namespaces.get("/a")).toBe(a.ref);
     expect(childIds(h)).toEqual(["/a", "transport"]);
+  });
+
+  it("api.dispose stops them (they are not among the children XState stops with the actor)", () => {
+    const h = start();
+    const a = h.createNamespace("/a");
+    a.connect();
+    h.actor.send({ type: "api.dispose" });
+    expect(a.ref.getSnapshot().status).toBe("stopped");
+    expect(h.state().context.namespaces.size).toBe(0);
   });
 });

@@ -19,7 +19,7 @@ export async function runningActors() {
   const waiting: boolean = socket.io.actor.getSnapshot().matches({ active: "waiting" });
   const attempt: number = socket.io.actor.getSnapshot().context.attempt;
   socket.io.actor.on("reconnect_attempt", ({ attempt }) => console.log("attempt", attempt));
-  const same: boolean = socket.io.actor.getSnapshot().children["/"] === socket.actor;
+  const same: boolean = socket.io.actor.getSnapshot().context.namespaces.get("/") === socket.actor;
   socket.actor.on("inactive", () => console.log("the Socket will not reconnect by itself"));
   createActor(app).start();
   return { waiting, attempt, same, definition: connectionMachine.id };
