@@ -14,7 +14,19 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { compileForNode } from "./compile.js";
-import { FLOOR_GROUPS, FULL_PARAMS, QUICK_PARAMS, TRIAL_ORDER, metricsFor, type Group, type Metric } from "./metrics.js";
+import {
+  FULL_PARAMS,
+  QUICK_PARAMS,
+  TRIAL_ORDER,
+  floorOf,
+  metricsFor,
+  takesPart,
+  targetsFor,
+  type ClientName,
+  type Group,
+  type Metric,
+  type Target,
+} from "./metrics.js";
 import type { ServerMessage, ServerRequest } from "./server.js";
 import { ratioChart, verdict, withinNoise } from "./svg.js";
 import type { TrialJob, TrialName, TrialParams, TrialReply } from "./worker.js";
@@ -61,6 +73,7 @@ const ONLY = args.only?.split(",").map((name) => name.trim()) as Group[] | undef
 for (const name of ONLY ?? []) if (!GROUPS.includes(name)) fail(`--only: unknown group "${name}" (known: ${GROUPS.join(", ")})`);
 const selected = (group: Group) => !ONLY || ONLY.includes(group);
 const METRICS = metricsFor(PARAMS).filter((m) => selected(m.group));
+const TARGETS = targetsFor(PARAMS).filter((t) => METRICS.some((m) => m.key === t.key));
 // docs/performance.md describes a whole run: a partial one never overwrites it
 const WRITE_DOCS = !args["no-write"] && !ONLY;
 
@@ -72,12 +85,10 @@ function fail(message: string): never {
 // ------------------------------------------------------------ clients
 
 interface Client {
-  name: "ours" | "official" | "floor";
+  name: ClientName;
   specifier: string;
   /** file: URL of the entry module Node resolves for the specifier (ours: dist/ via the package's self-reference). */
   moduleUrl: string;
-  /** The trial groups it takes part in; all when absent. */
-  groups?: readonly Group[];
 }
 
 const clients: Client[] = [
@@ -87,10 +98,13 @@ const clients: Client[] = [
     name: "floor",
     specifier: join(ROOT, "bench/floor-client.ts"),
     moduleUrl: pathToFileURL(join(OUT_DIR, "floor-client.mjs")).href,
-    groups: FLOOR_GROUPS,
+  },
+  {
+    name: "raw",
+    specifier: join(ROOT, "bench/raw-client.ts"),
+    moduleUrl: pathToFileURL(join(OUT_DIR, "raw-client.mjs")).href,
   },
 ];
-const takesPart = (client: Client, group: Group) => !client.groups || client.groups.includes(group);
 
 const oursEntry = fileURLToPath(clients[0]!.moduleUrl);
 if (!existsSync(oursEntry)) fail(`${relative(ROOT, oursEntry)} is missing: build first (npx tsup)`);
@@ -132,6 +146,7 @@ async function compileProcesses(): Promise<{ workerJs: string; serverJs: string 
       worker: join(ROOT, "bench/worker.ts"),
       server: join(ROOT, "bench/server.ts"),
       "floor-client": join(ROOT, "bench/floor-client.ts"),
+      "raw-client": join(ROOT, "bench/raw-client.ts"),
     },
     OUT_DIR,
   );
@@ -234,10 +249,11 @@ function runWorker(workerJs: string, job: TrialJob): Promise<TrialReply> {
 
 // ------------------------------------------------------------ bundle size
 
-async function bundleSizes(client: Client): Promise<Record<string, number>> {
+/** Minified and gzip -9 bytes of `contents` bundled by esbuild for the browser. */
+async function bundle(contents: string): Promise<{ minBytes: number; gzipBytes: number }> {
   const esbuild = await import("esbuild");
   const result = await esbuild.build({
-    stdin: { contents: `export { io } from "${client.specifier}";`, resolveDir: ROOT, loader: "js" },
+    stdin: { contents, resolveDir: ROOT, loader: "js" },
     bundle: true,
     minify: true,
     format: "esm",
@@ -248,12 +264,46 @@ async function bundleSizes(client: Client): Promise<Record<string, number>> {
     define: { "process.env.NODE_ENV": '"production"' },
   });
   const code = result.outputFiles[0]!.contents;
-  return { "bundle.minBytes": code.length, "bundle.gzipBytes": gzipSync(code, { level: 9 }).length };
+  return { minBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
+}
+
+/**
+ * A small XState app: a machine made with setup(), an actor started from it,
+ * an event sent. With a client, the app also opens io("/") and sends the
+ * actor an event on connect. What the client adds to an app that already
+ * bundles XState is the difference between the two bundles.
+ */
+function xstateApp(clientSpecifier?: string): string {
+  return [
+    `import { assign, createActor, setup } from "xstate";`,
+    ...(clientSpecifier ? [`import { io } from "${clientSpecifier}";`] : []),
+    `const machine = setup({ actions: { count: assign({ n: ({ context }) => context.n + 1 }) } }).createMachine({`,
+    `  context: { n: 0 }, initial: "idle",`,
+    `  states: { idle: { on: { go: { target: "busy", actions: "count" } } }, busy: { on: { stop: "idle" } } },`,
+    `});`,
+    `const actor = createActor(machine).start();`,
+    `actor.subscribe((snapshot) => console.log(snapshot.value, snapshot.context.n));`,
+    `actor.send({ type: "go" });`,
+    ...(clientSpecifier ? [`io("/").on("connect", () => actor.send({ type: "stop" }));`] : []),
+  ].join("\n");
+}
+
+let xstateAppAlone: { minBytes: number; gzipBytes: number } | undefined;
+
+async function bundleSizes(client: Client): Promise<Record<string, number>> {
+  const own = await bundle(`export { io } from "${client.specifier}";`);
+  xstateAppAlone ??= await bundle(xstateApp());
+  const withClient = await bundle(xstateApp(client.specifier));
+  return {
+    "bundle.minBytes": own.minBytes,
+    "bundle.gzipBytes": own.gzipBytes,
+    "bundle.addedToXStateAppGzipBytes": withClient.gzipBytes - xstateAppAlone.gzipBytes,
+  };
 }
 
 // ------------------------------------------------------------ statistics
 
-type Samples = Record<string, Record<Client["name"], number[]>>;
+type Samples = Record<string, Record<ClientName, number[]>>;
 
 /** Median of the same-round ratios a/b, with their min and max. */
 function sameRoundRatios(a: number[], b: number[]) {
@@ -281,25 +331,130 @@ interface Row extends Metric {
   min: number;
   max: number;
   pairs: number;
-  /** The design's floor, where it takes part (NaN elsewhere), and floor/official. */
+  /** Which floor the metric is compared with (raw engine.io per message, the design floor per connection), if any. */
+  floorName: "raw" | "floor" | undefined;
+  /** That floor's median (NaN where none takes part), floor/official and ours/floor (same-round medians). */
   floor: number;
   floorRatio: number;
+  oursPerFloor: number;
 }
 
 function summarize(samples: Samples): Row[] {
   return METRICS.map((metric) => {
-    const ours = samples[metric.key]?.ours ?? [];
-    const official = samples[metric.key]?.official ?? [];
-    const floor = samples[metric.key]?.floor ?? [];
+    const of = (client: ClientName) => samples[metric.key]?.[client] ?? [];
+    const floorName = floorOf(metric.group);
+    const floor = floorName ? of(floorName) : [];
     return {
       ...metric,
-      ours: median(ours),
-      official: median(official),
-      ...sameRoundRatios(ours, official),
+      ours: median(of("ours")),
+      official: median(of("official")),
+      ...sameRoundRatios(of("ours"), of("official")),
+      floorName,
       floor: median(floor),
-      floorRatio: sameRoundRatios(floor, official).ratio,
+      floorRatio: sameRoundRatios(floor, of("official")).ratio,
+      oursPerFloor: sameRoundRatios(of("ours"), floor).ratio,
     };
   });
+}
+
+interface TargetRow extends Target {
+  /** Median over rounds of the target's figure (see Target), with its min and max. */
+  value: number;
+  min: number;
+  max: number;
+  /** The same figure for the reference client (median over rounds). */
+  referenceValue: number;
+  verdict: "met" | "not met" | "within noise, median met" | "within noise, median not met" | "no result";
+}
+
+/** The figure of a target per round: a same-round ratio, or the metric itself. */
+function targetFigures(samples: Samples, key: string, client: ClientName, per: Target["per"]): number[] {
+  const values = samples[key]?.[client] ?? [];
+  if (!per) return values.filter((v) => Number.isFinite(v));
+  const divisors = samples[per.key ?? key]?.[per.client] ?? [];
+  return values.map((v, round) => v / divisors[round]!).filter((r) => Number.isFinite(r) && r > 0);
+}
+
+function evaluateTargets(samples: Samples): TargetRow[] {
+  return TARGETS.map((target) => {
+    const figures = targetFigures(samples, target.key, target.client ?? "ours", target.per);
+    const reference = target.reference
+      ? median(targetFigures(samples, target.key, target.reference.client, target.reference.per))
+      : NaN;
+    const meets = (v: number) => (target.bound === "atMost" ? v <= target.limit : v >= target.limit);
+    const value = median(figures);
+    const passed = figures.filter(meets).length;
+    const verdict: TargetRow["verdict"] =
+      figures.length === 0
+        ? "no result"
+        : passed === figures.length
+          ? "met"
+          : passed === 0
+            ? "not met"
+            : meets(value)
+              ? "within noise, median met"
+              : "within noise, median not met";
+    return {
+      ...target,
+      value,
+      min: figures.length ? Math.min(...figures) : NaN,
+      max: figures.length ? Math.max(...figures) : NaN,
+      referenceValue: reference,
+      verdict,
+    };
+  });
+}
+
+const CLIENT_LABEL: Record<ClientName, string> = { ours: "ours", official: "official", floor: "design floor", raw: "raw engine.io" };
+
+function describeFigure(target: Target): string {
+  const client = CLIENT_LABEL[target.client ?? "ours"];
+  if (!target.per) return client;
+  return `${client} / ${CLIENT_LABEL[target.per.client]}`;
+}
+
+function describeReference(target: TargetRow): string {
+  if (!target.reference) return "";
+  const client = CLIENT_LABEL[target.reference.client];
+  const figure = target.reference.per ? `${client} / ${CLIENT_LABEL[target.reference.per.client]}` : client;
+  return Number.isFinite(target.referenceValue) ? `${figure}: ${target.referenceValue.toFixed(2)}` : `${figure}: ERR`;
+}
+
+function formatTargetValue(t: TargetRow): string {
+  if (!Number.isFinite(t.value)) return "ERR";
+  return t.min !== t.max ? `${t.value.toFixed(2)} (${t.min.toFixed(2)}–${t.max.toFixed(2)})` : t.value.toFixed(2);
+}
+
+const formatLimit = (t: Target) => `${t.bound === "atMost" ? "≤" : "≥"} ${t.limit.toFixed(2)}`;
+
+function targetLines(targets: TargetRow[]): string[] {
+  const head = ["target", "figure", "limit", "measured (min–max)", "verdict", "for reference"];
+  const body = targets.map((t) => [t.label, describeFigure(t), formatLimit(t), formatTargetValue(t), t.verdict, describeReference(t)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)];
+}
+
+function targetsMarkdown(targets: TargetRow[]): string {
+  const out: string[] = [];
+  let section = "";
+  for (const t of targets) {
+    if (t.section !== section) {
+      section = t.section;
+      out.push(
+        "",
+        `**${section}**`,
+        "",
+        "| target | figure | limit | measured (min–max) | verdict | for reference |",
+        "|---|---|--:|--:|---|---|",
+      );
+    }
+    const verdict = t.verdict === "met" ? "met" : t.evidence ? `${t.verdict}: [where the cost sits](#${t.evidence})` : t.verdict;
+    out.push(`| ${t.label} | ${describeFigure(t)} | ${formatLimit(t)} | ${formatTargetValue(t)} | ${verdict} | ${describeReference(t)} |`);
+  }
+  const met = targets.filter((t) => t.verdict === "met").length;
+  const notMet = targets.filter((t) => t.verdict === "not met").length;
+  return `${out.join("\n").trim()}\n\n${met} of ${targets.length} targets met in every round, ${notMet} missed in every round, ${targets.length - met - notMet} within the noise (met in some rounds, missed in others).\n`;
 }
 
 function formatValue(v: number): string {
@@ -311,10 +466,11 @@ function formatValue(v: number): string {
   return v.toFixed(2);
 }
 
-/** The floor's figure and ratio, or a dash where it does not take part. */
-function formatFloor(row: Row): [string, string] {
-  if (!FLOOR_GROUPS.includes(row.group)) return ["–", "–"];
-  return [formatValue(row.floor), Number.isFinite(row.floorRatio) ? row.floorRatio.toFixed(2) : "ERR"];
+/** The floor's name, figure, floor/official and ours/floor, or dashes where no floor takes part. */
+function formatFloor(row: Row): [string, string, string, string] {
+  if (!row.floorName) return ["–", "–", "–", "–"];
+  const ratio = (r: number) => (Number.isFinite(r) ? r.toFixed(2) : "ERR");
+  return [row.floorName === "raw" ? "raw" : "design", formatValue(row.floor), ratio(row.floorRatio), ratio(row.oursPerFloor)];
 }
 
 function formatRatio(row: Row): string {
@@ -331,7 +487,7 @@ function describeVerdict(row: Row): string {
 }
 
 function tableLines(rows: Row[]): string[] {
-  const head = ["metric", "unit", "", "ours", "official", "ours/official (min–max)", "ours is", "floor", "floor/official"];
+  const head = ["metric", "unit", "", "ours", "official", "ours/official (min–max)", "ours is", "floor", "value", "floor/official", "ours/floor"];
   const body = rows.map((r) => [
     r.label,
     r.unit,
@@ -343,7 +499,7 @@ function tableLines(rows: Row[]): string[] {
     ...formatFloor(r),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const numeric = (i: number) => (i >= 3 && i <= 5) || i >= 7;
+  const numeric = (i: number) => (i >= 3 && i <= 5) || i >= 8;
   const line = (cells: string[]) => cells.map((c, i) => (numeric(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
   return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)];
 }
@@ -389,10 +545,10 @@ function environment() {
 
 // ------------------------------------------------------------ docs
 
-function performanceMarkdown(rows: Row[], env: ReturnType<typeof environment>, date: Date, runtimeSec: number, rounds: number): string {
+function performanceMarkdown(rows: Row[], targets: TargetRow[], env: ReturnType<typeof environment>, date: Date, runtimeSec: number, rounds: number): string {
   const table = [
-    "| metric | unit | better | ours | official | ours/official (min–max) | ours is | design floor | floor/official |",
-    "|---|---|:-:|--:|--:|--:|---|--:|--:|",
+    "| metric | unit | better | ours | official | ours/official (min–max) | ours is | floor | floor's value | floor/official | ours/floor |",
+    "|---|---|:-:|--:|--:|--:|---|---|--:|--:|--:|",
     ...rows.map(
       (r) =>
         `| ${r.label} | ${r.unit} | ${r.better === "higher" ? "↑ higher" : "↓ lower"} | ${formatValue(r.ours)} | ${formatValue(r.official)} | ${formatRatio(r)} | ${describeVerdict(r)} | ${formatFloor(r).join(" | ")} |`,
@@ -402,11 +558,23 @@ function performanceMarkdown(rows: Row[], env: ReturnType<typeof environment>, d
 # Performance
 
 Our client (\`${PACKAGE_NAME}\`, the built \`dist/\`) measured side by side with the
-official \`socket.io-client\` in one run: the same socket.io server in its own
-process, a fresh process per client and trial, the clients alternating within
-each round. Values are medians over ${rounds} round${rounds === 1 ? "" : "s"}; the ratio is the median of
-the same-round ratios ours/official, with their min–max. What each metric
+official \`socket.io-client\` in one run, with two floors: the same socket.io
+server in its own process, a fresh process per client and trial, the clients
+alternating within each round. Values are medians over ${rounds} round${rounds === 1 ? "" : "s"}; a ratio is the
+median of the same-round ratios, with their min–max. What each metric
 measures: [bench/README.md](../bench/README.md).
+
+## Targets
+
+Issue 14's targets, each as the figure it is stated in (ours against the
+official client, against a floor, or a figure of ours alone), measured in
+this run. "met": met in every round; "not met": missed in every round;
+"within noise": met in some rounds and missed in others (the median says
+which way it leans). Where a target is not met, the link goes to the profile
+evidence of where the remaining cost sits.
+
+${targetsMarkdown(targets)}
+## All metrics
 
 ![ours/official per metric, log scale](performance.svg)
 
@@ -415,12 +583,21 @@ ${table.join("\n")}
 ↑: higher is better, ↓: lower is better. "within the spread" means the ratio's
 min–max over rounds includes 1.0. The bundle sizes are exact (no spread).
 
-The design floor ([bench/floor-client.ts](../bench/floor-client.ts)) is the
-skeleton the design card asks for and nothing else: a connection actor that
-invokes an engine.io-client transport actor and spawns one namespace actor,
-packets through socket.io-parser, bare machines with no reconnection, timeout,
-auth, acks or checks. It only connects, so it runs in the connect and heap
-trials and is bundled; no client keeping this design can go below it.
+Two floors, each measured in the same run:
+
+- **raw** ([bench/raw-client.ts](../bench/raw-client.ts)), per message: an
+  engine.io-client Socket writing socket.io EVENT packets as JSON strings and
+  decoding incoming EVENT and ACK packets itself, with no socket.io layer in
+  between (no Manager, namespaces, buffer, binary support or checks). No
+  socket.io client can send or receive a message for less.
+- **design** ([bench/floor-client.ts](../bench/floor-client.ts)), per
+  connection: the skeleton the design card asks for and nothing else: a
+  connection actor that invokes an engine.io-client transport actor and spawns
+  one namespace actor, packets through socket.io-parser, bare machines with no
+  reconnection, timeout, auth, acks or checks. It only connects and
+  disconnects (one Socket per Manager), so it runs in the connect, heap per
+  Socket and many-Managers trials and is bundled; no client keeping this
+  design can go below it.
 
 ${analysis()}
 ## Run
@@ -431,11 +608,12 @@ ${analysis()}
 - Node.js ${env.node.replace(/^v/, "")}
 - Ours: ${env.ours}, on ${env.oursEngine}
 - Official: ${env.official}
+- Raw floor: ${env.oursEngine}
 - Server: ${env.server}, 127.0.0.1, its own process
-- Bundles: ${env.bundler}, \`export { io } from "<client>"\`, minified, platform browser
+- Bundles: ${env.bundler}, \`export { io } from "<client>"\`, minified, platform browser; the XState app: see [bench/README.md](../bench/README.md)
 
-Reproduce: \`npx tsup && npm run bench\` (at most about 4.5 minutes), or
-\`npm run bench -- --quick\` (under a minute: fewer rounds, smaller trials).
+Reproduce: \`npm run build && npm run bench\` (at most about 5 minutes), or
+\`npm run bench -- --quick\` (about a minute: fewer rounds, smaller trials).
 `;
 }
 
@@ -456,7 +634,7 @@ async function main() {
   const errors: string[] = [];
   const trialSeconds: Record<string, number> = {};
   const record = (key: string, client: Client["name"], round: number, value: number) => {
-    const perClient = (samples[key] ??= { ours: [], official: [], floor: [] });
+    const perClient = (samples[key] ??= { ours: [], official: [], floor: [], raw: [] });
     perClient[client][round] = value;
   };
   const trialJob = (client: Client, trial: TrialName): TrialJob => ({
@@ -469,7 +647,7 @@ async function main() {
 
   try {
     // the floor has no acks to probe: its trials fail loudly instead
-    for (const client of clients.filter((c) => !c.groups)) {
+    for (const client of clients.filter((c) => c.name === "ours" || c.name === "official")) {
       const probe = await runWorker(workerJs, trialJob(client, "probe"));
       if (!probe.ok) throw new Error(`${client.name} (${client.moduleUrl}) failed the preflight:\n${probe.error}`);
       await quiesce(server);
@@ -491,7 +669,7 @@ async function main() {
       for (const trial of trials) {
         log(` ${trial}`);
         for (const client of order) {
-          if (!takesPart(client, trial)) continue;
+          if (!takesPart(client.name, trial)) continue;
           const trialStart = Date.now();
           const reply = await runWorker(workerJs, trialJob(client, trial));
           trialSeconds[trial] = (trialSeconds[trial] ?? 0) + (Date.now() - trialStart) / 1000;
@@ -513,7 +691,7 @@ async function main() {
 
   if (selected("bundle")) {
     for (const client of clients) {
-      if (!takesPart(client, "bundle")) continue;
+      if (!takesPart(client.name, "bundle")) continue;
       try {
         const sizes = await bundleSizes(client);
         // deterministic: the same figure stands for every round
@@ -530,12 +708,15 @@ async function main() {
 
 const { samples, errors, trialSeconds } = await main();
 const rows = summarize(samples);
+const targets = evaluateTargets(samples);
 const runtimeSec = (Date.now() - STARTED) / 1000;
 const date = new Date();
 const env = environment();
 
 console.log(tableLines(rows).join("\n"));
 console.log(`\nvalues: medians over ${roundsRun} rounds; ratio: median of same-round ours/official (min–max); ↑ higher is better, ↓ lower is better`);
+console.log(`floor: raw = raw engine.io-client (per message), design = bench/floor-client.ts (per connection)\n`);
+console.log(targetLines(targets).join("\n"));
 for (const error of errors) console.error(`error: ${error}`);
 console.log(`total runtime ${runtimeSec.toFixed(1)} s (${QUICK ? "quick" : "full"}, ${roundsRun} rounds)`);
 
@@ -548,6 +729,7 @@ const results = {
   environment: env,
   clients: clients.map(({ name, moduleUrl }) => ({ name, module: relative(ROOT, fileURLToPath(moduleUrl)) })),
   metrics: rows,
+  targets,
   samples,
   errors,
   /** Wall time per trial group, both clients and all rounds, process start-up included. */
@@ -563,14 +745,14 @@ if (WRITE_DOCS) {
   mkdirSync(docs, { recursive: true });
   const subtitle = `${env.cpu}; Node.js ${env.node}; ${QUICK ? "quick" : "full"} run, ${roundsRun} rounds; ${date.toISOString().slice(0, 10)}`;
   writeFileSync(join(docs, "performance.svg"), ratioChart(rows, `${PACKAGE_NAME} vs socket.io-client: ours/official`, subtitle));
-  writeFileSync(join(docs, "performance.md"), performanceMarkdown(rows, env, date, runtimeSec, roundsRun));
+  writeFileSync(join(docs, "performance.md"), performanceMarkdown(rows, targets, env, date, runtimeSec, roundsRun));
   console.log("wrote docs/performance.md and docs/performance.svg");
 } else if (!args["no-write"]) {
   console.log("--only: docs/performance.md left as it was (it describes whole runs)");
 }
 
 const missing = rows.filter(
-  (r) => !Number.isFinite(r.ours) || !Number.isFinite(r.official) || (FLOOR_GROUPS.includes(r.group) && !Number.isFinite(r.floor)),
+  (r) => !Number.isFinite(r.ours) || !Number.isFinite(r.official) || (r.floorName !== undefined && !Number.isFinite(r.floor)),
 );
 if (missing.length) {
   console.error(`bench: no result for ${missing.map((r) => r.key).join(", ")}`);

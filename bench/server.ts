@@ -8,6 +8,8 @@
 //   "e" (i, payload)    fire-and-forget, counted
 //   "blackhole" (i, cb) counted; the acknowledgement is NEVER sent
 //   "ping" (i, cb)      acknowledged at once with cb(i)
+//   "stream" (n, chunk) the server emits n events "r" (i, payload) to this
+//                       socket, `chunk` per event-loop turn (as ../shared/bench)
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server, type Socket } from "socket.io";
@@ -48,6 +50,16 @@ function answer(socket: Socket): void {
   socket.on("blackhole", counted);
   socket.on("ping", (i: unknown, ack: unknown) => {
     if (typeof ack === "function") ack(i);
+  });
+  socket.on("stream", (n: number, chunk: number) => {
+    let i = 0;
+    const pump = () => {
+      if (!socket.connected) return;
+      const end = Math.min(n, i + chunk);
+      for (; i < end; i++) socket.emit("r", i, "payload-16-bytes");
+      if (i < n) setImmediate(pump);
+    };
+    pump();
   });
 }
 

@@ -36,6 +36,7 @@ export interface TrialParams {
 export type TrialName =
   | "probe"
   | "emit"
+  | "receive"
   | "ack"
   | "ackTimeout"
   | "connect"
@@ -57,6 +58,8 @@ export type TrialReply = { ok: true; metrics: Record<string, number>; ms: number
 
 const PAYLOAD = "payload-16-bytes";
 const LONG_TIMEOUT_MS = 60_000;
+/** Time left to a disconnect's closing handshake before a CPU reading. */
+const CLOSE_SETTLE_MS = 10;
 const now = () => performance.now();
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -171,6 +174,20 @@ async function streamEvents(socket: ClientSocket, n: number, chunk: number): Pro
   await done;
 }
 
+/** Asks the server for `n` events "r", `chunk` per event-loop turn, and resolves when all have arrived. */
+function receiveEvents(socket: ClientSocket, n: number, chunk: number): Promise<void> {
+  return new Promise((resolve) => {
+    let received = 0;
+    const onEvent = (_i: number, _payload: string) => {
+      if (++received !== n) return;
+      socket.off("r", onEvent);
+      resolve();
+    };
+    socket.on("r", onEvent);
+    socket.emit("stream", n, chunk);
+  });
+}
+
 /** Sends ack request `i` and calls `onAck(error, value)` when it completes. */
 type AckSender = (i: number, onAck: (error: Error | null, value: unknown) => void) => void;
 
@@ -256,36 +273,61 @@ const trials: Record<TrialName, Trial> = {
     return { "emit.eventsPerSec": r.opsPerSec, "emit.cpuNsPerEvent": r.cpuUsPerOp * 1000 };
   },
 
+  // the server streams events to the client: the most common direction in real apps
+  async receive(client, url, p) {
+    const socket = await connectSocket(client, url);
+    await receiveEvents(socket, p.emitWarmup, p.emitChunk);
+    const r = await segmented(p.emitEvents, p.segments, (n) => receiveEvents(socket, n, p.emitChunk));
+    close(socket);
+    return { "receive.eventsPerSec": r.opsPerSec, "receive.cpuNsPerEvent": r.cpuUsPerOp * 1000 };
+  },
+
   async ack(client, url, p) {
     const runs = await ackRuns(client, url, p, undefined);
+    const figures = ["opsPerSec", "p99Us", "cpuUsPerOp"];
     return {
-      ...named("ack.seq", runs.sequential, ["p50Us", "p99Us"]),
-      ...named("ack.window", runs.inFlight, ["opsPerSec", "p99Us", "cpuUsPerOp"]),
-      ...named("emitWithAck.window", runs.withAck, ["opsPerSec", "cpuUsPerOp"]),
+      ...named("ack.seq", runs.sequential, ["p50Us", ...figures]),
+      ...named("ack.window", runs.inFlight, figures),
+      ...named("emitWithAck.window", runs.withAck, figures),
     };
   },
 
   async ackTimeout(client, url, p) {
     const runs = await ackRuns(client, url, p, p.ackTimeoutMs);
+    const figures = ["opsPerSec", "p99Us", "cpuUsPerOp"];
     return {
-      ...named("timeoutAck.seq", runs.sequential, ["p50Us", "p99Us"]),
-      ...named("timeoutAck.window", runs.inFlight, ["opsPerSec", "cpuUsPerOp"]),
-      ...named("timeoutEmitWithAck.window", runs.withAck, ["opsPerSec", "cpuUsPerOp"]),
+      ...named("timeoutAck.seq", runs.sequential, ["p50Us", ...figures]),
+      ...named("timeoutAck.window", runs.inFlight, figures),
+      ...named("timeoutEmitWithAck.window", runs.withAck, figures),
     };
   },
 
   async connect(client, url, p) {
     const out: Record<string, number> = {};
     for (let i = 0; i < p.connectWarmup; i++) close(await connectSocket(client, url, ["websocket"]));
+    await sleep(CLOSE_SETTLE_MS);
+    // connect and disconnect one at a time, in `segments` back-to-back segments:
+    // latency per connect, and the process's CPU time per connect + disconnect
+    // (the median over segments); each segment ends once the last disconnect
+    // has had time to finish, and the wait costs no CPU
     const websocket = new Float64Array(p.connectCount);
-    for (let i = 0; i < p.connectCount; i++) {
-      const start = now();
-      const socket = await connectSocket(client, url, ["websocket"]);
-      websocket[i] = now() - start;
-      close(socket);
+    const perSegment = Math.max(1, Math.floor(p.connectCount / p.segments));
+    const cpuPerCycle: number[] = [];
+    for (let s = 0; s * perSegment < p.connectCount; s++) {
+      const end = Math.min(p.connectCount, (s + 1) * perSegment);
+      const cpu = process.cpuUsage();
+      for (let i = s * perSegment; i < end; i++) {
+        const start = now();
+        const socket = await connectSocket(client, url, ["websocket"]);
+        websocket[i] = now() - start;
+        close(socket);
+      }
+      await sleep(CLOSE_SETTLE_MS);
+      cpuPerCycle.push(cpuMicros(cpu) / (end - s * perSegment));
     }
     out["connect.websocket.p50Ms"] = percentile(websocket, 50);
     out["connect.websocket.meanMs"] = websocket.reduce((a, b) => a + b, 0) / p.connectCount;
+    out["connect.cpuUsPerCycle"] = median(cpuPerCycle);
 
     const upgradeOf = (socket: ClientSocket) =>
       new Promise<void>((resolve) =>
@@ -371,8 +413,10 @@ const trials: Record<TrialName, Trial> = {
       await Promise.all(sockets.map(whenConnected));
       return sockets;
     };
-    for (const socket of await connectNamespaces(20, "warm")) close(socket);
-    await sleep(20);
+    // a warm-up as large as the measured run: the first hundreds of namespaces
+    // run cold code, which would make N look slower than 2N
+    for (const socket of await connectNamespaces(p.manySockets, "warm")) close(socket);
+    await sleep(50);
     await fullGc();
     const before = heapUsed();
     const start = now();
@@ -381,7 +425,20 @@ const trials: Record<TrialName, Trial> = {
     await fullGc();
     const perSocket = (heapUsed() - before) / p.manySockets;
     for (const socket of sockets) close(socket);
-    return { "manySockets.connectAllMs": ms, "manySockets.heapBytesPerSocket": perSocket };
+    // then twice as many on a new Manager (new namespaces on the server too):
+    // linear when it takes twice the time
+    await sleep(50);
+    await fullGc();
+    const start2N = now();
+    const sockets2N = await connectNamespaces(2 * p.manySockets, "m");
+    const ms2N = now() - start2N;
+    for (const socket of sockets2N) close(socket);
+    return {
+      "manySockets.connectAllMs": ms,
+      "manySockets.heapBytesPerSocket": perSocket,
+      "manySockets.connectAll2NMs": ms2N,
+      "manySockets.scale2N": ms2N / ms,
+    };
   },
 
   // N Managers (forceNew), one WebSocket connection each, all opened at once
