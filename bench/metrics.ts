@@ -23,7 +23,8 @@ export const QUICK_PARAMS: TrialParams = {
   emitWarmup: 10_000,
   emitChunk: 1000,
   ackCount: 3000,
-  ackWarmup: 500,
+  // enough for the JIT to have compiled every ack path (its compiler threads count as client CPU)
+  ackWarmup: 1500,
   ackWindow: 100,
   ackTimeoutMs: 5000,
   connectCount: 15,

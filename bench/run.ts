@@ -422,7 +422,10 @@ function describeReference(target: TargetRow): string {
 
 function formatTargetValue(t: TargetRow): string {
   if (!Number.isFinite(t.value)) return "ERR";
-  return t.min !== t.max ? `${t.value.toFixed(2)} (${t.min.toFixed(2)}–${t.max.toFixed(2)})` : t.value.toFixed(2);
+  // a third decimal where two would show a figure on the wrong side of the limit as the limit itself
+  const digits = [t.value, t.min, t.max].some((v) => v !== t.limit && Math.abs(v - t.limit) < 0.005) ? 3 : 2;
+  const f = (v: number) => v.toFixed(digits);
+  return t.min !== t.max ? `${f(t.value)} (${f(t.min)}–${f(t.max)})` : f(t.value);
 }
 
 const formatLimit = (t: Target) => `${t.bound === "atMost" ? "≤" : "≥"} ${t.limit.toFixed(2)}`;
