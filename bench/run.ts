@@ -1,9 +1,12 @@
 // Side-by-side benchmark: our build (dist/, through the package's exports) and
-// the official socket.io-client, against one socket.io 4.8 server running in
-// its own process. Every trial of every client runs in a fresh worker process;
-// within a round the clients alternate (ours first in odd rounds, official
-// first in even ones), so that a ratio compares two measurements taken
-// moments apart. See bench/README.md.
+// the official socket.io-client, with two floors (the raw engine.io floor per
+// message, bench/raw-client.ts; the design floor per connection,
+// bench/floor-client.ts), against one socket.io 4.8 server running in its own
+// process. Every trial of every client runs in a fresh worker process; within
+// a round the clients alternate (ours first in odd rounds, last in even
+// ones), so that a ratio compares measurements taken moments apart. Then
+// issue 14's targets (metrics.ts) are evaluated on the same-round figures.
+// See bench/README.md.
 //
 //   npm run bench [-- --quick] [--rounds N] [--only emit,ack,...] [--out file.json] [--no-write]
 import { execFileSync, fork, type ChildProcess } from "node:child_process";
@@ -107,14 +110,14 @@ const clients: Client[] = [
 ];
 
 const oursEntry = fileURLToPath(clients[0]!.moduleUrl);
-if (!existsSync(oursEntry)) fail(`${relative(ROOT, oursEntry)} is missing: build first (npx tsup)`);
+if (!existsSync(oursEntry)) fail(`${relative(ROOT, oursEntry)} is missing: build first (npm run build)`);
 const newestSource = Math.max(
   ...["src", "machines", "adapters"].flatMap((dir) =>
     listFiles(join(ROOT, dir)).map((file) => statSync(file).mtimeMs),
   ),
 );
 if (statSync(oursEntry).mtimeMs < newestSource) {
-  console.warn(`bench: warning: dist/ is older than the sources; run npx tsup for a current measurement`);
+  console.warn(`bench: warning: dist/ is older than the sources; run npm run build for a current measurement`);
 }
 
 function listFiles(dir: string): string[] {
