@@ -166,18 +166,25 @@ export const connectionMachine = setup({
       context.activeNamespaces[0] === event.nsp,
   },
   actions: {
-    // a child of this actor, named by its namespace, held in `namespaces` (see ConnectionContext)
-    createNamespace: ({ context, event, self }) => {
+    // a child of this actor, named by its namespace, held in `namespaces` (see ConnectionContext). Created while
+    // the transition is computed, as XState's own spawn() does: an actor created in a custom action would build
+    // its initial context (an assign) while XState runs that action, which it warns against. startNamespace starts it.
+    createNamespace: assign(({ context, event, self }) => {
       assertEvent(event, "api.createNamespace");
       const { nsp } = event.input;
-      if (context.namespaces.has(nsp)) return;
+      if (context.namespaces.has(nsp)) return {};
       const logic = (self.getSnapshot() as { machine: { implementations: { actors: Record<string, unknown> } } }).machine.implementations.actors
         .namespace as typeof namespaceMachine;
       const ref = createActor(logic, { parent: self, id: nsp, input: event.input });
       // before the actor starts, so that the facade misses none of its events
       if (event.listener) ref.on("*", event.listener);
       (context.namespaces as Map<string, NamespaceActorRef>).set(nsp, ref);
-      ref.start();
+      return {};
+    }),
+    startNamespace: ({ context, event }) => {
+      assertEvent(event, "api.createNamespace");
+      // a no-op for one already running
+      context.namespaces.get(event.input.nsp)?.start();
     },
     stopNamespaces: enqueueActions(({ context, enqueue }) => {
       for (const ref of context.namespaces.values()) enqueue.stopChild(ref);
@@ -303,7 +310,7 @@ export const connectionMachine = setup({
   }),
   initial: "idle",
   on: {
-    "api.createNamespace": { actions: "createNamespace" },
+    "api.createNamespace": { actions: ["createNamespace", "startNamespace"] },
     "api.dispose": { actions: "stopNamespaces" },
     "api.configure": { actions: "applySettings" },
     "namespace.activated": { actions: "addActiveNamespace" },

@@ -1051,6 +1051,21 @@ describe("namespace actors are children named by their namespace, held in `names
     expect(Object.keys(h.state().children)).toEqual([]);
   });
 
+  it("creates them without XState's warning about assign() called in a custom action (their initial context is an assign)", () => {
+    const warnings: unknown[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args[0]);
+    try {
+      const h = start({ autoConnect: false });
+      const a = h.createNamespace("/a");
+      h.createNamespace("/b");
+      expect(a.ref.getSnapshot().status).toBe("active");
+    } finally {
+      console.warn = warn;
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it("keeps them across transports, backoffs and close/open", () => {
     const h = start();
     const a = h.createNamespace("/a");
