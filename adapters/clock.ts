@@ -39,6 +39,28 @@ export function createTimers({ useNativeTimers = false, autoUnref = false }: Tim
   return timers;
 }
 
+/**
+ * The timer functions of a Manager, shared by every Manager made with the
+ * same options while the same global timer functions are installed (a fake
+ * clock installed later gets timers of its own): nothing per Manager.
+ */
+export function managerTimers({ useNativeTimers = false, autoUnref = false }: TimerOptions = {}): Timers {
+  const setTimeoutFn = useNativeTimers ? NATIVE : globalThis.setTimeout;
+  let shared = sharedTimers.get(setTimeoutFn);
+  if (!shared || shared.clearTimeout !== (useNativeTimers ? NATIVE_CLEAR : globalThis.clearTimeout)) {
+    shared = { clearTimeout: useNativeTimers ? NATIVE_CLEAR : globalThis.clearTimeout, timers: [] };
+    sharedTimers.set(setTimeoutFn, shared);
+  }
+  return (shared.timers[+autoUnref] ??= createTimers({ useNativeTimers, autoUnref }));
+}
+
+// what engine.io-client's useNativeTimers stands for: the timers captured when it was imported
+const nativeTimers = createTimers({ useNativeTimers: true });
+const NATIVE = nativeTimers.setTimeoutFn as unknown as object;
+const NATIVE_CLEAR = nativeTimers.clearTimeoutFn as unknown;
+/** By global (or native) setTimeout: its clearTimeout, and the Timers without and with autoUnref. */
+const sharedTimers = new WeakMap<object, { clearTimeout: unknown; timers: Timers[] }>();
+
 /** Arms a timer of `timers` (unref'd with `autoUnref`); its callback gets `args`. */
 export function startTimer<A extends unknown[]>(timers: Timers, delay: number, callback: (...args: A) => void, ...args: A): unknown {
   const handle = timers.setTimeoutFn(callback as (...args: unknown[]) => void, delay, ...args);
@@ -47,8 +69,16 @@ export function startTimer<A extends unknown[]>(timers: Timers, delay: number, c
   return handle;
 }
 
-/** The clock of a Manager's actors: each timer that fires is a turn. */
+const clocks = new WeakMap<Timers, Clock>();
+
+/** The clock of a Manager's actors: each timer that fires is a turn (one per Timers, shared). */
 export function actorClock(timers: Timers): Clock {
+  let clock = clocks.get(timers);
+  if (!clock) clocks.set(timers, (clock = makeClock(timers)));
+  return clock;
+}
+
+function makeClock(timers: Timers): Clock {
   return {
     setTimeout(fn, timeout) {
       const delay = timerDelay(timeout);

@@ -6,7 +6,7 @@
 import type { Packet } from "socket.io-parser";
 import { PacketType } from "socket.io-parser";
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer } from "xstate";
-import { actorClock, createTimers, type Timers } from "../adapters/clock.js";
+import { actorClock, managerTimers, type Timers } from "../adapters/clock.js";
 import { engineTransport } from "../adapters/engine-transport.js";
 import {
   connectionMachine,
@@ -98,7 +98,7 @@ export class Connection {
     this.#onPacket = options.onPacket;
     this.actorAcks = !!options.inspect || !!options.parent;
     if (options.inspect) this.#observers = new Set([options.inspect]);
-    this.timers = createTimers({ useNativeTimers: options.useNativeTimers, autoUnref: options.autoUnref });
+    this.timers = managerTimers({ useNativeTimers: options.useNativeTimers, autoUnref: options.autoUnref });
     const endpoint: Endpoint = {
       uri: options.uri,
       engineOptions: options.engineOptions,
