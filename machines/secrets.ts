@@ -13,13 +13,13 @@ export interface Hidden<T> {
   toJSON(): string;
 }
 
-const values = new WeakMap<object, unknown>();
-
-/** A reference: frozen, holding only its label. */
+/** A reference: frozen, holding its label, and what it stands for in a private field (no lookup table). */
 class Reference {
   readonly label: string;
-  constructor(label: string) {
+  readonly #value: unknown;
+  constructor(label: string, value: unknown) {
     this.label = label;
+    this.#value = value;
     Object.freeze(this);
   }
   toJSON(): string {
@@ -28,24 +28,28 @@ class Reference {
   toString(): string {
     return this.toJSON();
   }
+  static isReference(value: object): value is Reference {
+    return #value in value;
+  }
+  static valueOf(ref: Reference): unknown {
+    return ref.#value;
+  }
 }
 
 /** A new reference to `value`; `label` is all that serializing it shows. */
 export function hide<T>(value: T, label: string): Hidden<T> {
-  const ref = new Reference(label);
-  values.set(ref, value);
-  return ref as unknown as Hidden<T>;
+  return new Reference(label, value) as unknown as Hidden<T>;
 }
 
 /** What `ref` stands for. Throws for anything that is not a reference made by hide(). */
 export function reveal<T>(ref: Hidden<T>): T {
-  if (!values.has(ref)) throw new TypeError("not a hidden reference");
-  return values.get(ref) as T;
+  if (typeof ref !== "object" || ref === null || !Reference.isReference(ref)) throw new TypeError("not a hidden reference");
+  return Reference.valueOf(ref) as T;
 }
 
 /** Whether `value` is a reference made by hide(). */
 export function isHidden(value: unknown): value is Hidden<unknown> {
-  return typeof value === "object" && value !== null && values.has(value);
+  return typeof value === "object" && value !== null && Reference.isReference(value);
 }
 
 const originals = new WeakMap<object, object>();
