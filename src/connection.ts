@@ -31,7 +31,7 @@ const managedConnection = connectionMachine.provide({
 
 export type ConnectionActor = Actor<typeof managedConnection>;
 
-/** What the connection needs of a Socket. */
+/** What the connection needs of a Socket: its data plane (src/data-plane.ts) is this end. */
 export interface NamespaceEnd<S = unknown> {
   /** The Socket itself, for manager.socket(nsp). */
   readonly socket: S;
@@ -78,8 +78,16 @@ export function connectionOf(manager: object): Connection {
   return connection;
 }
 
-export class Connection {
+/**
+ * The connection is also the transport's Endpoint (machines/transport.ts): the
+ * transport actor reads where and how to connect from it, and hands it every
+ * decoded packet (deliver()).
+ */
+export class Connection implements Endpoint {
   readonly actor: ConnectionActor;
+  readonly uri: string;
+  readonly engineOptions: Record<string, unknown>;
+  readonly parser: Parser;
   readonly timers: Timers;
   /**
    * Whether every acknowledgement is an actor too: when an inspection observer
@@ -90,7 +98,6 @@ export class Connection {
   #observers: Set<Inspect> | undefined;
   readonly #ends: Record<string, NamespaceEnd | undefined> = Object.create(null);
   readonly #onPacket: (packet: Packet) => void;
-  readonly #parser: Parser;
   #encoder: { encode(packet: Packet): unknown[] } | undefined;
 
   constructor(manager: object, options: ConnectionOptions) {
@@ -99,14 +106,10 @@ export class Connection {
     this.actorAcks = !!options.inspect || !!options.parent;
     if (options.inspect) this.#observers = new Set([options.inspect]);
     this.timers = managerTimers({ useNativeTimers: options.useNativeTimers, autoUnref: options.autoUnref });
-    const endpoint: Endpoint = {
-      uri: options.uri,
-      engineOptions: options.engineOptions,
-      parser: options.parser,
-      deliver: (packet) => this.#deliver(packet),
-    };
-    this.#parser = options.parser;
-    const input = { endpoint: hide(endpoint, "endpoint"), settings: options.settings, autoConnect: options.autoConnect };
+    this.uri = options.uri;
+    this.engineOptions = options.engineOptions;
+    this.parser = options.parser;
+    const input = { endpoint: hide<Endpoint>(this, "endpoint"), settings: options.settings, autoConnect: options.autoConnect };
     this.actor = options.parent
       ? createActor(managedConnection, { id: "connection", input, parent: options.parent })
       : createActor(managedConnection, {
@@ -181,7 +184,7 @@ export class Connection {
    * its encoded size in bytes (for the send buffer's limits).
    */
   encodedSize(packet: Packet): number {
-    this.#encoder ??= new this.#parser.Encoder();
+    this.#encoder ??= new this.parser.Encoder();
     try {
       return encodedBytes(this.#encoder.encode(packet));
     } catch (error) {
@@ -192,7 +195,7 @@ export class Connection {
   }
 
   /** Every decoded packet, synchronously from the transport: EVENT and ACK packets go to their Socket at once. */
-  #deliver(packet: Packet) {
+  deliver(packet: Packet): void {
     this.#onPacket(packet);
     switch (packet.type) {
       case PacketType.EVENT:

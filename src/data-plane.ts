@@ -2,11 +2,16 @@
 // dropped), events and acknowledgements in, and the buffers flushed on
 // connection. It does not go through an actor: it reads the namespace's state
 // and writes to the transport, so that the statecharts cost nothing per packet.
+// It is the Socket's end of the connection (NamespaceEnd): the connection hands
+// it the Socket's packets, and the namespace actor's events, which it turns
+// into the Socket events.
 import { PacketType, type Packet } from "socket.io-parser";
 import { hasSession, keepOffset, type Credentials } from "../machines/credentials.js";
 import type { Transport } from "../machines/transport.js";
 import { AckRegistry, type AckCallback, type QueuedEmission } from "./ack-registry.js";
-import type { Connection } from "./connection.js";
+import type { NamespaceEmitted } from "../machines/namespace.machine.js";
+import { originalOf } from "../machines/secrets.js";
+import type { Connection, NamespaceEnd } from "./connection.js";
 import { invokeAll } from "./dispatch.js";
 import { dispatch } from "./emitter.js";
 import { checkAckTimeout, checkRetries } from "./options.js";
@@ -42,7 +47,7 @@ const UNBOUNDED: SendBufferLimits = {
   sendBufferOverflow: "drop-oldest",
 };
 
-export class DataPlane {
+export class DataPlane implements NamespaceEnd<Socket> {
   readonly #socket: Socket;
   readonly #connection: Connection;
   readonly #nsp: string;
@@ -66,6 +71,29 @@ export class DataPlane {
     this.#nsp = socket.nsp;
     this.#ackTimeout = checkAckTimeout("ackTimeout", opts?.ackTimeout);
     this.#retries = checkRetries(opts?.retries);
+  }
+
+  /** The Socket, for manager.socket(nsp). */
+  get socket(): Socket {
+    return this.#socket;
+  }
+
+  /** What the namespace actor emitted (once the actors are idle): the Socket events. */
+  onLifecycle(event: NamespaceEmitted): void {
+    const socket = this.#socket;
+    switch (event.type) {
+      case "connect":
+        this.connected();
+        return dispatch(socket, "connect", []);
+      case "connect_error":
+        return dispatch(socket, "connect_error", [originalOf(event.error)]);
+      case "disconnect":
+        dispatch(socket, "disconnect", [event.reason, originalOf(event.description)]);
+        // after the listeners, like the official client: acks that take an error get one
+        return this.disconnected();
+      case "inactive":
+        return this.inactive();
+    }
   }
 
   get #acks(): AckRegistry {

@@ -4,15 +4,14 @@
 // (src/data-plane.ts): no actor event per packet.
 import type { NamespaceActorRef } from "../machines/connection.machine.js";
 import { authOf, createCredentials, setAuth, type AuthOption, type Credentials } from "../machines/credentials.js";
-import type { DisconnectReason, ExtendedError, NamespaceEmitted, NamespaceEvent } from "../machines/namespace.machine.js";
-import { originalOf } from "../machines/secrets.js";
+import type { DisconnectReason, ExtendedError, NamespaceEvent } from "../machines/namespace.machine.js";
 import type { DisconnectDescription } from "../machines/transport.js";
 import type { Packet } from "socket.io-parser";
 import type { AckCallback, QueuedEmission } from "./ack-registry.js";
 import { connectionOf, type Connection } from "./connection.js";
 import { DataPlane, RESERVED_EVENTS, type Flags } from "./data-plane.js";
 import type { DropReason, SendBufferOverflow } from "./send-buffer.js";
-import { dispatch, Emitter, type DefaultEventsMap, type EventNames, type EventParams, type EventsMap } from "./emitter.js";
+import { Emitter, type DefaultEventsMap, type EventNames, type EventParams, type EventsMap } from "./emitter.js";
 import type { Manager } from "./manager.js";
 import { checkAckTimeout, describe } from "./options.js";
 
@@ -96,10 +95,8 @@ export class Socket<
     this.#connection = connectionOf(io);
     this.#credentials = createCredentials((auth ?? undefined) as AuthOption | undefined);
     const data = (this.#data = new DataPlane(this as Socket, this.#connection, this.#credentials, opts));
-    this.#actor = this.#connection.attach(
-      { nsp, credentials: this.#credentials },
-      { socket: this, receive: (packet) => data.receive(packet), onLifecycle: (event) => this.#onNamespaceEvent(event) },
-    );
+    // the data plane is the Socket's end of the connection: packets and lifecycle events go to it
+    this.#actor = this.#connection.attach({ nsp, credentials: this.#credentials }, data);
     if (this.#connection.autoConnect) this.open();
   }
 
@@ -312,22 +309,6 @@ export class Socket<
 
   #send(event: NamespaceEvent) {
     this.#connection.sendTo(this.#actor, event);
-  }
-
-  #onNamespaceEvent(event: NamespaceEmitted) {
-    switch (event.type) {
-      case "connect":
-        this.#data.connected();
-        return dispatch(this, "connect", []);
-      case "connect_error":
-        return dispatch(this, "connect_error", [originalOf(event.error)]);
-      case "disconnect":
-        dispatch(this, "disconnect", [event.reason, originalOf(event.description)]);
-        // after the listeners, like the official client: acks that take an error get one
-        return this.#data.disconnected();
-      case "inactive":
-        return this.#data.inactive();
-    }
   }
 }
 
