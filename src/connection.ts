@@ -96,7 +96,13 @@ export class Connection implements Endpoint {
   actorAcks: boolean;
   /** The inspection observers added, so that one given again is not added twice. */
   #observers: Set<Inspect> | undefined;
-  readonly #ends: Record<string, NamespaceEnd | undefined> = Object.create(null);
+  /**
+   * The Sockets' ends by namespace: the first one in fields of its own (most
+   * Managers have one Socket, and a lookup table costs more than they do), the others in a Map.
+   */
+  #firstNsp: string | undefined;
+  #first: NamespaceEnd | undefined;
+  #ends: Map<string, NamespaceEnd> | undefined;
   readonly #onPacket: (packet: Packet) => void;
   #encoder: { encode(packet: Packet): unknown[] } | undefined;
 
@@ -156,20 +162,25 @@ export class Connection implements Endpoint {
 
   /** The Socket of namespace `nsp`, if any. */
   socket(nsp: string): unknown {
-    return this.#ends[nsp]?.socket;
+    return this.#end(nsp)?.socket;
   }
 
   /** The Sockets, one per namespace. */
   sockets(): unknown[] {
-    return Object.values(this.#ends).map((end) => end!.socket);
+    const sockets = this.#first ? [this.#first.socket] : [];
+    if (this.#ends) for (const end of this.#ends.values()) sockets.push(end.socket);
+    return sockets;
   }
 
   /** Registers the Socket of namespace `input.nsp` and spawns its actor. */
   attach(input: NamespaceInput, end: NamespaceEnd): NamespaceActorRef {
-    if (this.#ends[input.nsp]) {
+    if (this.#end(input.nsp)) {
       throw new Error(`the Manager already has a Socket for namespace "${input.nsp}": use manager.socket(nsp)`);
     }
-    this.#ends[input.nsp] = end;
+    if (this.#first === undefined) {
+      this.#firstNsp = input.nsp;
+      this.#first = end;
+    } else (this.#ends ??= new Map()).set(input.nsp, end);
     const listener = (event: NamespaceEmitted) => afterTurn(() => end.onLifecycle(event));
     this.send({ type: "api.createNamespace", input, listener });
     const actor = this.actor.getSnapshot().context.namespaces.get(input.nsp);
@@ -194,6 +205,10 @@ export class Connection implements Endpoint {
     }
   }
 
+  #end(nsp: string): NamespaceEnd | undefined {
+    return nsp === this.#firstNsp ? this.#first : this.#ends?.get(nsp);
+  }
+
   /** Every decoded packet, synchronously from the transport: EVENT and ACK packets go to their Socket at once. */
   deliver(packet: Packet): void {
     this.#onPacket(packet);
@@ -202,7 +217,7 @@ export class Connection implements Endpoint {
       case PacketType.BINARY_EVENT:
       case PacketType.ACK:
       case PacketType.BINARY_ACK:
-        this.#ends[packet.nsp]?.receive(packet);
+        this.#end(packet.nsp)?.receive(packet);
     }
   }
 }
