@@ -168,8 +168,8 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
     let transport: EngineTransport | undefined;
     let decoder: InstanceType<Endpoint["parser"]["Decoder"]> | undefined;
     let stopped = false;
-    /** The credentials of the CONNECT sent for each namespace on this engine, for the server's answer. */
-    const handshakes = new Map<string, Credentials>();
+    /** The credentials of the CONNECT sent for each namespace on this engine, for the server's answer (made on the first). */
+    let handshakes: Map<string, Credentials> | undefined;
     const report = (event: TransportEvent) => turn(() => sendBack(event));
 
     const onDecoded = (packet: unknown) => {
@@ -185,7 +185,7 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
         reportError(error);
       }
       if (!isHandshakePacket(packet.type)) return;
-      const forMachine = packet.type === PacketType.CONNECT ? withoutSecrets(packet, handshakes.get(packet.nsp)) : packet;
+      const forMachine = packet.type === PacketType.CONNECT ? withoutSecrets(packet, handshakes?.get(packet.nsp)) : packet;
       report({ type: "transport.packet", packet: forMachine });
     };
     const onData = (data: unknown) => {
@@ -233,7 +233,7 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
         try {
           // the CONNECT payload is read now, with the latest offset of a session to recover
           target.send(credentials ? { ...packet, data: connectPayload(credentials) } : packet);
-          if (credentials) handshakes.set(packet.nsp, credentials);
+          if (credentials) (handshakes ??= new Map()).set(packet.nsp, credentials);
         } catch (error) {
           report({ type: "transport.unsendable", packet: command.packet, error: toError(error) });
         }
