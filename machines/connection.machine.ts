@@ -190,15 +190,18 @@ export const connectionMachine = setup({
       for (const ref of context.namespaces.values()) enqueue.stopChild(ref);
       (context.namespaces as Map<string, NamespaceActorRef>).clear();
     }),
+    // new arrays of the exact size (concat, slice): a spread would leave room to grow in each snapshot's copy
     addActiveNamespace: assign(({ context, event }) => {
       assertEvent(event, "namespace.activated");
-      if (context.activeNamespaces.includes(event.nsp)) return {};
-      return { activeNamespaces: [...context.activeNamespaces, event.nsp] };
+      if (context.activeNamespaces.indexOf(event.nsp) !== -1) return {};
+      return { activeNamespaces: context.activeNamespaces.concat(event.nsp) };
     }),
     removeActiveNamespace: assign(({ context, event }) => {
       assertEvent(event, "namespace.deactivated");
-      if (!context.activeNamespaces.includes(event.nsp)) return {};
-      return { activeNamespaces: context.activeNamespaces.filter((nsp) => nsp !== event.nsp) };
+      const at = context.activeNamespaces.indexOf(event.nsp);
+      if (at === -1) return {};
+      const active = context.activeNamespaces;
+      return { activeNamespaces: at === active.length - 1 ? active.slice(0, at) : active.slice(0, at).concat(active.slice(at + 1)) };
     }),
     applySettings: assign(({ context, event }) => {
       assertEvent(event, "api.configure");
