@@ -124,7 +124,9 @@ export class Connection implements Endpoint {
           clock: actorClock(this.timers),
           ...(options.inspect ? { inspect: options.inspect } : {}),
         });
-    this.actor.on("*", (event) => afterTurn(() => options.onLifecycle(event)));
+    // the function only: a closure over `options` would keep all of them alive as long as the Manager
+    const { onLifecycle } = options;
+    this.actor.on("*", (event) => afterTurn(() => onLifecycle(event)));
     turn(() => this.actor.start());
   }
 
