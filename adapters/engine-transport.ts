@@ -119,6 +119,11 @@ function redactDescription(description: DisconnectDescription | undefined): Disc
   return redact(description, { description: description.description });
 }
 
+/** Reports `event` to the machine, as a turn (src/dispatch.ts). */
+function report(sendBack: (event: TransportEvent) => void, event: TransportEvent) {
+  turn(() => sendBack(event));
+}
+
 /** The data plane's handle on one engine. */
 class EngineTransport implements Transport {
   readonly engine: Engine;
@@ -170,12 +175,11 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
     let stopped = false;
     /** The credentials of the CONNECT sent for each namespace on this engine, for the server's answer (made on the first). */
     let handshakes: Map<string, Credentials> | undefined;
-    const report = (event: TransportEvent) => turn(() => sendBack(event));
 
     const onDecoded = (packet: unknown) => {
       if (transport!.closed) return;
       if (!isWellFormed(packet)) {
-        fail(new Error("invalid packet"));
+        onClose("parse error", new Error("invalid packet"));
         return;
       }
       try {
@@ -186,26 +190,25 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
       }
       if (!isHandshakePacket(packet.type)) return;
       const forMachine = packet.type === PacketType.CONNECT ? withoutSecrets(packet, handshakes?.get(packet.nsp)) : packet;
-      report({ type: "transport.packet", packet: forMachine });
+      report(sendBack, { type: "transport.packet", packet: forMachine });
     };
     const onData = (data: unknown) => {
       if (transport!.closed) return;
       try {
         decoder!.add(data);
       } catch (error) {
-        fail(toError(error));
+        onClose("parse error", toError(error));
       }
     };
-    const onOpen = () => report({ type: "transport.opened" });
+    const onOpen = () => report(sendBack, { type: "transport.opened" });
     const expose = !!endpoint.engineOptions.exposeTransportDetails;
-    const onError = (error: unknown) => report({ type: "transport.error", error: redactError(forListeners(toError(error), expose)) });
+    const onError = (error: unknown) => report(sendBack, { type: "transport.error", error: redactError(forListeners(toError(error), expose)) });
     const onClose = (reason: string, description?: DisconnectDescription) => {
       if (transport!.closed) return;
       transport!.closed = true;
-      report({ type: "transport.closed", reason, description: redactDescription(forListeners(description, expose)) });
+      report(sendBack, { type: "transport.closed", reason, description: redactDescription(forListeners(description, expose)) });
     };
-    const fail = (error: Error) => onClose("parse error", error);
-    const onPing = () => report({ type: "transport.ping" });
+    const onPing = () => report(sendBack, { type: "transport.ping" });
 
     afterTurn(() => {
       if (stopped) return;
@@ -219,7 +222,7 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
       engine.on("ping", onPing);
       engine.on("data", onData);
       decoder.on("decoded", onDecoded);
-      report({ type: "transport.created", transport: hide<Transport>(transport, "transport") });
+      report(sendBack, { type: "transport.created", transport: hide<Transport>(transport, "transport") });
     });
 
     // writing and closing call user code (engine listeners, a custom encoder): once the actors are idle
@@ -235,7 +238,7 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
           target.send(credentials ? { ...packet, data: connectPayload(credentials) } : packet);
           if (credentials) (handshakes ??= new Map()).set(packet.nsp, credentials);
         } catch (error) {
-          report({ type: "transport.unsendable", packet: command.packet, error: toError(error) });
+          report(sendBack, { type: "transport.unsendable", packet: command.packet, error: toError(error) });
         }
       });
     });

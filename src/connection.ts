@@ -55,10 +55,10 @@ export interface ConnectionOptions {
    * child of this actor, and uses its system's clock and inspection.
    */
   parent: AnyActorRef | undefined;
-  /** What the connection actor emitted (the Manager events), once the actors are idle. */
-  onLifecycle(event: ConnectionEmitted): void;
-  /** Every decoded packet, before it is routed. */
-  onPacket(packet: Packet): void;
+  /** What the connection actor emitted (the Manager events), once the actors are idle; one function for every Manager. */
+  onLifecycle(manager: object, event: ConnectionEmitted): void;
+  /** Every decoded packet, before it is routed; one function for every Manager. */
+  onPacket(manager: object, packet: Packet): void;
 }
 
 type Inspect = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
@@ -103,11 +103,13 @@ export class Connection implements Endpoint {
   #firstNsp: string | undefined;
   #first: NamespaceEnd | undefined;
   #ends: Map<string, NamespaceEnd> | undefined;
-  readonly #onPacket: (packet: Packet) => void;
+  readonly #manager: object;
+  readonly #onPacket: (manager: object, packet: Packet) => void;
   #encoder: { encode(packet: Packet): unknown[] } | undefined;
 
   constructor(manager: object, options: ConnectionOptions) {
     connections.set(manager, this);
+    this.#manager = manager;
     this.#onPacket = options.onPacket;
     this.actorAcks = !!options.inspect || !!options.parent;
     if (options.inspect) this.#observers = new Set([options.inspect]);
@@ -126,7 +128,7 @@ export class Connection implements Endpoint {
         });
     // the function only: a closure over `options` would keep all of them alive as long as the Manager
     const { onLifecycle } = options;
-    this.actor.on("*", (event) => afterTurn(() => onLifecycle(event)));
+    this.actor.on("*", (event) => afterTurn(() => onLifecycle(manager, event)));
     turn(() => this.actor.start());
   }
 
@@ -213,7 +215,7 @@ export class Connection implements Endpoint {
 
   /** Every decoded packet, synchronously from the transport: EVENT and ACK packets go to their Socket at once. */
   deliver(packet: Packet): void {
-    this.#onPacket(packet);
+    this.#onPacket(this.#manager, packet);
     switch (packet.type) {
       case PacketType.EVENT:
       case PacketType.BINARY_EVENT:

@@ -116,10 +116,8 @@ export class Manager<
       autoUnref: !!opts.autoUnref,
       inspect: opts.inspect,
       parent: (opts as { [ACTOR_PARENT]?: AnyActorRef })[ACTOR_PARENT],
-      onLifecycle: (event) => this.#onConnectionEvent(event),
-      onPacket: (packet) => {
-        if (hasListeners(this, "packet")) dispatch(this, "packet", [packet]);
-      },
+      onLifecycle: onConnectionEvent,
+      onPacket,
     });
   }
 
@@ -282,19 +280,25 @@ export class Manager<
       afterTurn(() => invoke(this, callback, error ? [error] : []));
     };
   }
+}
 
-  #onConnectionEvent(event: ConnectionEmitted) {
-    switch (event.type) {
-      case "error":
-      case "reconnect_error":
-        return dispatch(this, event.type, [originalOf(event.error)]);
-      case "close":
-        return dispatch(this, "close", [event.reason, originalOf(event.description)]);
-      case "reconnect_attempt":
-      case "reconnect":
-        return dispatch(this, event.type, [event.attempt]);
-      default:
-        return dispatch(this, event.type, []);
-    }
+/** The Manager events: what its connection actor emitted (the same function for every Manager). */
+function onConnectionEvent(manager: object, event: ConnectionEmitted) {
+  switch (event.type) {
+    case "error":
+    case "reconnect_error":
+      return dispatch(manager, event.type, [originalOf(event.error)]);
+    case "close":
+      return dispatch(manager, "close", [event.reason, originalOf(event.description)]);
+    case "reconnect_attempt":
+    case "reconnect":
+      return dispatch(manager, event.type, [event.attempt]);
+    default:
+      return dispatch(manager, event.type, []);
   }
+}
+
+/** The Manager's `packet` event: every decoded packet (the same function for every Manager). */
+function onPacket(manager: object, packet: Packet) {
+  if (hasListeners(manager, "packet")) dispatch(manager, "packet", [packet]);
 }
