@@ -57,7 +57,11 @@ export class Trace {
     const id = logic?.id;
     if (!id || !logic?.root) return;
     if (event.type === "@xstate.microstep") {
-      for (const transition of event._transitions) this.add(this.transitions, id, transitionKey(transition));
+      for (const transition of event._transitions) {
+        this.add(this.transitions, id, transitionKey(transition));
+        // its source was active, even a transient one no snapshot shows
+        for (let node: AnyStateNode | undefined = transition.source; node && node !== logic.root; node = node.parent) this.add(this.states, id, node.id);
+      }
     }
     const snapshot = event.snapshot as { _nodes?: AnyStateNode[] };
     for (const node of snapshot._nodes ?? []) if (node !== logic.root) this.add(this.states, id, node.id);

@@ -82,7 +82,7 @@ export function describePath(path: SystemPath, failedAt?: { step: number; error:
     const view = views[index]!;
     const e = expected[index]!;
     return [
-      `     model: manager ${view.manager} (attempt ${view.attempt}, reconnection ${view.reconnection}, reconnectionDelay ${view.reconnectionDelay}) | /a ${view["/a"]} | /b ${view["/b"]}`,
+      `     model: manager ${view.manager} (attempt ${view.attempt}, reconnection ${view.reconnection}, reconnectionAttempts ${view.reconnectionAttempts}, reconnectionDelay ${view.reconnectionDelay}) | /a ${view["/a"]} | /b ${view["/b"]}`,
       `     expect: manager ${JSON.stringify(e.manager)}`,
       `             /a ${JSON.stringify(e["/a"])} /b ${JSON.stringify(e["/b"])} authCalls ${e.authCalls} handshakes ${JSON.stringify(e.handshakes)}`,
       `             events ${JSON.stringify(e.events)}`,
@@ -122,6 +122,7 @@ export async function runSystemPath(path: SystemPath, server: ModelServer): Prom
         timeout: SETTINGS.timeout as number,
       }),
   );
+  TestClock.realTimeFor(manager.engine);
   const events: Events = { manager: [], "/a": [], "/b": [] };
   const on = (emitter: { on(event: string, fn: (...args: any[]) => void): unknown }, key: keyof Events, name: string, text: (...args: any[]) => string = () => name) =>
     emitter.on(name, (...args: unknown[]) => events[key].push(text(...args)));

@@ -62,6 +62,7 @@ export interface View {
   /** The reconnection attempt in progress (0: none). */
   attempt: number;
   reconnection: boolean;
+  reconnectionAttempts: number;
   reconnectionDelay: number;
   /** The namespace machines' states, e.g. "active.handshaking.awaitingServer". */
   "/a": string;
@@ -110,6 +111,7 @@ function startModel(config: SystemConfig, inspect?: (event: InspectionEvent) => 
       manager: stateText(snapshot.value),
       attempt: context.attempt,
       reconnection: context.settings.reconnection,
+      reconnectionAttempts: context.settings.reconnectionAttempts,
       reconnectionDelay: context.settings.reconnectionDelay,
       "/a": stateText(context.namespaces.get("/a")!.getSnapshot().value),
       "/b": stateText(context.namespaces.get("/b")!.getSnapshot().value),
@@ -231,6 +233,12 @@ export const STEPS: Step[] = [
     when: (view) => !view.reconnection,
     model: () => [manager({ type: "api.configure", settings: { reconnection: true } })],
     run: (real) => void real.manager.reconnection(true),
+  },
+  {
+    name: "manager.reconnectionAttempts(0)",
+    when: (view) => view.reconnectionAttempts !== 0,
+    model: () => [manager({ type: "api.configure", settings: { reconnectionAttempts: 0 } })],
+    run: (real) => void real.manager.reconnectionAttempts(0),
   },
   {
     name: `manager.reconnectionDelay(${OTHER_DELAY})`,

@@ -60,6 +60,18 @@ export class TestClock {
     }
   }
 
+  /**
+   * With `autoConnect`, a Manager creates its first engine within its
+   * constructor, so the engine (and its transport) took this clock too: they get
+   * real time back, as every later engine has. Nothing was armed on it yet.
+   */
+  static realTimeFor(engine: unknown): void {
+    for (const target of [engine, (engine as { transport?: unknown } | undefined)?.transport]) {
+      if (!target) continue;
+      Object.assign(target, { setTimeoutFn: globalThis.setTimeout.bind(globalThis), clearTimeoutFn: globalThis.clearTimeout.bind(globalThis) });
+    }
+  }
+
   /** The delays of the timers armed now, in the order they were armed. */
   get delays(): number[] {
     return [...this.#pending.values()].map((timer) => timer.delay);
@@ -214,6 +226,8 @@ export async function startModelServer() {
   const server: TestServer = await startServer({ pingInterval: 60_000, pingTimeout: 60_000 });
   const handshakes: Record<Nsp, { socket: ServerSocket; next: (error?: Error) => void }[]> = { "/a": [], "/b": [] };
   /** The engine.io sockets, newest last. */
+  /** The "held" emissions the server received, with their ack. */
+  const heldAcks: { socket: ServerSocket; ack: ((...args: unknown[]) => void) | undefined }[] = [];
   /** The handshakes each namespace received so far. */
   const received: Record<Nsp, number> = { "/a": 0, "/b": 0 };
   const engines: Array<{ readyState: string; sendPacket(type: string): void }> = [];
@@ -225,9 +239,10 @@ export async function startModelServer() {
       handshakes[nsp].push({ socket, next });
     });
     namespace.on("connection", (socket) => {
-      socket.on("echo", (...args: unknown[]) => {
+      // an emission whose ack waits for the test: answered by answer(), or never
+      socket.on("held", (...args: unknown[]) => {
         const ack = args.pop();
-        if (typeof ack === "function") ack(...args);
+        heldAcks.push({ socket, ack: typeof ack === "function" ? (ack as (...args: unknown[]) => void) : undefined });
       });
     });
   }
@@ -269,8 +284,19 @@ export async function startModelServer() {
       if (!engine) throw new Error("no open engine.io connection to ping");
       engine.sendPacket("ping");
     },
+    /** How many "held" emissions the server received. */
+    get held(): number {
+      return heldAcks.length;
+    },
+    /** The server answers the latest "held" emission received on a connected socket. */
+    answer(...args: unknown[]): void {
+      const latest = heldAcks.filter(({ socket }) => socket.connected).at(-1);
+      if (!latest?.ack) throw new Error("no held emission with an ack to answer on a connected socket");
+      latest.ack(...args);
+    },
     /** Forgets the handshakes of an earlier path. */
     reset(): void {
+      heldAcks.length = 0;
       handshakes["/a"] = [];
       handshakes["/b"] = [];
       engines.length = 0;
