@@ -155,7 +155,8 @@ export function withoutPrefixes(paths: GeneratedPath[]): GeneratedPath[] {
   const kept: GeneratedPath[] = [];
   for (const path of [...paths].sort((a, b) => b.steps.length - a.steps.length)) {
     const key = path.steps.join("\n");
-    if (covered.has(key)) continue;
+    // the empty path begins every other one
+    if (covered.has(key) || (path.steps.length === 0 && kept.length > 0)) continue;
     kept.push(path);
     for (let i = 1; i <= path.steps.length; i++) covered.add(path.steps.slice(0, i).join("\n"));
   }

@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from "node:util";
 import { Manager, type Socket } from "../../src/index.js";
 import { Trace } from "./model.js";
 import {
+  SETTING_STEPS,
   expectedEvents,
   managerFacts,
   SETTINGS,
@@ -44,12 +45,26 @@ export function expectations(config: SystemConfig, views: View[], steps: readonl
   const events: Events = { manager: [], "/a": [], "/b": [] };
   let authCalls = 0;
   const handshakes = { "/a": 0, "/b": 0 };
-  let waitDelay = views[0]!.reconnectionDelay;
-  return views.map((view, index) => {
-    const before = views[index - 1];
-    if (view.manager === "active.waiting" && before?.manager !== "active.waiting") waitDelay = view.reconnectionDelay;
-    if (before) {
-      const fired = expectedEvents(stepNamed(steps[index - 1]!), before, view);
+  // the attempt number and the settings, kept by hand from the steps (never read from the model's context)
+  const hand = { ...SETTINGS, attempt: 0 };
+  let waitDelay = hand.reconnectionDelay;
+  let previous: View | undefined;
+  return views.map((modelView, index) => {
+    const step = index > 0 ? stepNamed(steps[index - 1]!) : undefined;
+    const beforeHand = { ...hand };
+    if (step) {
+      const settings = SETTING_STEPS[step.name];
+      if (settings) Object.assign(hand, settings);
+      // an attempt starts on the way from the wait to a new engine
+      if (previous!.manager === "active.waiting" && modelView.manager.startsWith("active.engine")) hand.attempt++;
+    }
+    // a successful reconnection, or the end of the loop, starts the count again
+    if (modelView.manager === "active.engine.open" || modelView.manager === "closed") hand.attempt = 0;
+    const view: View = { ...modelView, ...pick(hand) };
+    if (view.manager === "active.waiting" && previous?.manager !== "active.waiting") waitDelay = hand.reconnectionDelay;
+    if (step && previous) {
+      const before: View = { ...previous, ...pick(beforeHand) };
+      const fired = expectedEvents(step, before, view);
       for (const key of ["manager", ...NAMESPACES] as const) events[key].push(...fired[key]);
       if (view["/a"] === "active.handshaking.authenticating" && before["/a"] !== view["/a"]) authCalls++;
       for (const nsp of NAMESPACES) if (view[nsp] === "active.handshaking.awaitingServer" && before[nsp] !== view[nsp]) handshakes[nsp]++;
@@ -58,12 +73,14 @@ export function expectations(config: SystemConfig, views: View[], steps: readonl
       if (view["/a"] === "active.handshaking.authenticating") authCalls++;
       for (const nsp of NAMESPACES) if (view[nsp] === "active.handshaking.awaitingServer") handshakes[nsp]++;
     }
+    const facts = managerFacts(view, waitDelay);
+    previous = modelView;
     const socket = (nsp: Nsp) => {
       const { serverHandshake: _s, authenticating: _a, ...facts } = socketFacts(view[nsp]);
       return facts;
     };
     return {
-      manager: managerFacts(view, waitDelay),
+      manager: facts,
       "/a": socket("/a"),
       "/b": socket("/b"),
       authCalls,
@@ -72,6 +89,13 @@ export function expectations(config: SystemConfig, views: View[], steps: readonl
     };
   });
 }
+
+const pick = ({ attempt, reconnection, reconnectionAttempts, reconnectionDelay }: typeof SETTINGS & { attempt: number }) => ({
+  attempt,
+  reconnection,
+  reconnectionAttempts,
+  reconnectionDelay,
+});
 
 /** A path as a script: each step, and what is expected after it. */
 export function describePath(path: SystemPath, failedAt?: { step: number; error: string; observed?: unknown }): string {

@@ -355,6 +355,16 @@ export const STEPS: Step[] = [
   },
 ];
 
+/** What the setting steps set, for the oracle (by hand: it does not read the model's settings). */
+export const SETTING_STEPS: Record<string, Partial<ConnectionSettings>> = {
+  "manager.reconnection(false)": { reconnection: false },
+  "manager.reconnection(true)": { reconnection: true },
+  "manager.reconnectionAttempts(0)": { reconnectionAttempts: 0 },
+  [`manager.reconnectionDelay(${OTHER_DELAY})`]: { reconnectionDelay: OTHER_DELAY },
+  "clock: the backoff elapses; a reconnect_attempt listener calls manager.reconnection(false)": { reconnection: false },
+  [`clock: the backoff elapses; a reconnect_attempt listener calls manager.reconnectionDelay(${OTHER_DELAY})`]: { reconnectionDelay: OTHER_DELAY },
+};
+
 const STEP_BY_NAME = new Map(STEPS.map((step) => [step.name, step]));
 
 export function stepNamed(name: string): Step {
