@@ -13,7 +13,7 @@ import { stateText, Trace, withoutPrefixes } from "./model.js";
 import { settle, startGate, TestClock, type ModelServer } from "./world.js";
 
 /** How the emission is made. */
-export type AckKind = "plain" | "timeout" | "emitWithAck" | "retries0" | "retries1" | "retries2";
+export type AckKind = "plain" | "timeout" | "ackTimeout" | "emitWithAck" | "retries1" | "retries2";
 
 export interface AckConfig {
   kind: AckKind;
@@ -39,7 +39,7 @@ export function inputOf({ kind, connected }: AckConfig): AckInput {
   const retries = retriesOf(kind);
   return {
     id: 0,
-    timeout: kind === "timeout" || retries !== undefined ? ACK_TIMEOUT : undefined,
+    timeout: kind === "timeout" || kind === "ackTimeout" || retries !== undefined ? ACK_TIMEOUT : undefined,
     retries,
     expectsError: kind !== "plain",
     transmitted: connected,
@@ -94,7 +94,8 @@ const EVENTS = [
   ...DELAYED.map((type) => ({ type })),
 ];
 
-const ALL_KINDS: AckKind[] = ["plain", "timeout", "emitWithAck", "retries0", "retries1", "retries2"];
+// (`retries: 0` is no retries mode at all, as in the official client: an emission with `ackTimeout`)
+const ALL_KINDS: AckKind[] = ["plain", "timeout", "ackTimeout", "emitWithAck", "retries1", "retries2"];
 
 /** The generated paths of every configuration, without the ones that begin another. */
 function generated(configs: AckConfig[]): AckPath[] {
@@ -197,7 +198,7 @@ const emitText: Record<AckKind, string> = {
   plain: 'socket.emit("held", 1, callback)',
   timeout: `socket.timeout(${ACK_TIMEOUT}).emit("held", 1, callback)`,
   emitWithAck: 'socket.emitWithAck("held", 1)',
-  retries0: 'socket.emit("held", 1, callback) on a Socket with { retries: 0, ackTimeout: 300 }',
+  ackTimeout: 'socket.emit("held", 1, callback) on a Socket with { ackTimeout: 300 }',
   retries1: 'socket.emit("held", 1, callback) on a Socket with { retries: 1, ackTimeout: 300 }',
   retries2: 'socket.emit("held", 1, callback) on a Socket with { retries: 2, ackTimeout: 300 }',
 };
@@ -240,6 +241,7 @@ export async function runAckPath(path: AckPath, server: ModelServer): Promise<Tr
     auth: { token: "a" },
     sendBufferLimit: 1,
     ...(retries === undefined ? {} : { retries, ackTimeout: ACK_TIMEOUT }),
+    ...(config.kind === "ackTimeout" ? { ackTimeout: ACK_TIMEOUT } : {}),
   });
   const calls: string[] = [];
   const callback = (...args: unknown[]) =>
