@@ -8,9 +8,9 @@ import { isDeepStrictEqual } from "node:util";
 import { createActor, SimulatedClock, type AnyStateNode } from "xstate";
 import { getSimplePaths } from "xstate/graph";
 import { ackMachine, type AckInput } from "../../machines/ack.machine.js";
-import { Manager, type Socket } from "../../src/index.js";
+import type { Socket } from "../../src/index.js";
 import { stateText, Trace, withoutPrefixes } from "./model.js";
-import { settle, startGate, TestClock, type ModelServer } from "./world.js";
+import { settle, startClient, type startGate, type TestClock, type ModelServer } from "./world.js";
 
 /** How the emission is made. */
 export type AckKind = "plain" | "timeout" | "ackTimeout" | "emitWithAck" | "retries1" | "retries2";
@@ -222,21 +222,15 @@ export async function runAckPath(path: AckPath, server: ModelServer): Promise<Tr
   const { trace } = traceOf(path);
   const expected = expectations(path);
   const retries = retriesOf(config.kind);
-  server.reset();
-  const gate = await startGate(server.port);
-  const clock = new TestClock();
-  const manager = clock.create(
-    () =>
-      new Manager(gate.url, {
-        autoConnect: false,
-        transports: ["websocket"],
-        reconnectionAttempts: Infinity,
-        reconnectionDelay: BACKOFF,
-        reconnectionDelayMax: BACKOFF,
-        randomizationFactor: 0,
-        timeout: CONNECT_TIMEOUT,
-      }),
-  );
+  const client = await startClient(server, {
+    autoConnect: false,
+    reconnectionAttempts: Infinity,
+    reconnectionDelay: BACKOFF,
+    reconnectionDelayMax: BACKOFF,
+    randomizationFactor: 0,
+    timeout: CONNECT_TIMEOUT,
+  });
+  const { gate, clock, manager } = client;
   const socket = manager.socket("/a", {
     auth: { token: "a" },
     sendBufferLimit: 1,
@@ -291,9 +285,6 @@ export async function runAckPath(path: AckPath, server: ModelServer): Promise<Tr
   } catch (error) {
     throw new Error(describeAckPath(path, { step: index, error: (error as Error).message }));
   } finally {
-    socket.disconnect();
-    manager.reconnection(false);
-    manager._close();
-    await gate.close();
+    await client.close([socket]);
   }
 }

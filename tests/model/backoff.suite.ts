@@ -8,9 +8,8 @@ import { isDeepStrictEqual } from "node:util";
 import { createActor, SimulatedClock } from "xstate";
 import { getShortestPaths } from "xstate/graph";
 import { backoffMachine, type BackoffInput } from "../../machines/backoff.machine.js";
-import { Manager } from "../../src/index.js";
 import { stateText, Trace } from "./model.js";
-import { settle, startGate, TestClock, type ModelServer } from "./world.js";
+import { settle, startClient, type ModelServer } from "./world.js";
 
 export interface BackoffConfig {
   /** The attempt the wait is for (1: the first reconnection attempt). */
@@ -96,21 +95,15 @@ export async function runBackoffPath(path: BackoffPath, server: ModelServer): Pr
   const { config } = path;
   const trace = new Trace();
   const model = createActor(backoffMachine, { input: inputOf(config), clock: new SimulatedClock(), inspect: trace.inspect }).start();
-  server.reset();
-  const gate = await startGate(server.port);
-  const clock = new TestClock();
-  const manager = clock.create(
-    () =>
-      new Manager(gate.url, {
-        autoConnect: false,
-        transports: ["websocket"],
-        reconnectionAttempts: Infinity,
-        reconnectionDelay: config.reconnectionDelay,
-        reconnectionDelayMax: config.reconnectionDelayMax,
-        randomizationFactor: 0,
-        timeout: CONNECT_TIMEOUT,
-      }),
-  );
+  const client = await startClient(server, {
+    autoConnect: false,
+    reconnectionAttempts: Infinity,
+    reconnectionDelay: config.reconnectionDelay,
+    reconnectionDelayMax: config.reconnectionDelayMax,
+    randomizationFactor: 0,
+    timeout: CONNECT_TIMEOUT,
+  });
+  const { gate, clock, manager } = client;
   const attempts: number[] = [];
   manager.on("reconnect_attempt", (n) => attempts.push(n));
   const observe = () => ({
@@ -146,8 +139,6 @@ export async function runBackoffPath(path: BackoffPath, server: ModelServer): Pr
     throw new Error(describeBackoffPath(path, (error as Error).message));
   } finally {
     model.stop();
-    manager.reconnection(false);
-    manager._close();
-    await gate.close();
+    await client.close([]);
   }
 }

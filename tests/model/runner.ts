@@ -4,7 +4,7 @@
 // the path predicts (or fails after a deadline, printing the path as a script
 // that can be read and replayed).
 import { isDeepStrictEqual } from "node:util";
-import { Manager, type Socket } from "../../src/index.js";
+import type { Socket } from "../../src/index.js";
 import { Trace } from "./model.js";
 import {
   SETTING_STEPS,
@@ -18,7 +18,7 @@ import {
   type SystemConfig,
   type View,
 } from "./system.js";
-import { NAMESPACES, settle, startGate, TestClock, type ModelServer, type Nsp } from "./world.js";
+import { NAMESPACES, settle, startClient, type ModelServer, type Nsp } from "./world.js";
 
 export interface SystemPath {
   suite: "system";
@@ -132,21 +132,10 @@ export async function runSystemPath(path: SystemPath, server: ModelServer): Prom
   const trace = new Trace();
   const views = viewsOf(path.config, path.steps, trace.inspect);
   const expected = expectations(path.config, views, path.steps);
-  server.reset();
-  const gate = await startGate(server.port);
-  const clock = new TestClock();
   const authCallbacks: Array<(data: unknown) => void> = [];
   const handshakesAtStart = { ...server.received };
-  const manager = clock.create(
-    () =>
-      new Manager(gate.url, {
-        autoConnect: path.config.autoConnect,
-        transports: ["websocket"],
-        ...SETTINGS,
-        timeout: SETTINGS.timeout as number,
-      }),
-  );
-  TestClock.realTimeFor(manager.engine);
+  const client = await startClient(server, { autoConnect: path.config.autoConnect, ...SETTINGS, timeout: SETTINGS.timeout as number });
+  const { gate, clock, manager } = client;
   const events: Events = { manager: [], "/a": [], "/b": [] };
   const on = (emitter: { on(event: string, fn: (...args: any[]) => void): unknown }, key: keyof Events, name: string, text: (...args: any[]) => string = () => name) =>
     emitter.on(name, (...args: unknown[]) => events[key].push(text(...args)));
@@ -227,9 +216,6 @@ export async function runSystemPath(path: SystemPath, server: ModelServer): Prom
   } catch (error) {
     throw new PathFailure(describePath(path, { step: index, error: (error as Error).message, observed: observe() }));
   } finally {
-    for (const socket of Object.values(sockets)) socket.disconnect();
-    manager.reconnection(false);
-    manager._close();
-    await gate.close();
+    await client.close(Object.values(sockets));
   }
 }

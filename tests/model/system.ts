@@ -166,6 +166,12 @@ const toNamespace = (to: Nsp, event: ModelEvent["event"]): ModelEvent => ({ to, 
 /** The delay of the backoff before attempt `n` (1, 2, ...): reconnectionDelay doubling per attempt, capped (randomizationFactor 0). */
 export const backoffDelay = (n: number, reconnectionDelay: number) => Math.min(reconnectionDelay * 2 ** (n - 1), SETTINGS.reconnectionDelayMax);
 
+/** A step done to the connection of the attempt, once it waits at the gate. */
+const atTheGate = (act: (real: Real) => void) => async (real: Real) => {
+  await real.connectionAtGate();
+  act(real);
+};
+
 const backoffDone = (view: View) => manager({ type: "xstate.done.actor.backoff", output: { attempt: view.attempt + 1 } });
 // its delay was checked with the state before the step (managerFacts)
 const fireBackoff = (real: Real) => real.clock.fireOnly(real.clock.delays[0] ?? -1, "the backoff");
@@ -276,38 +282,26 @@ export const STEPS: Step[] = [
     name: "clock: the connect timeout fires",
     when: isOpening,
     model: () => [manager({ type: TIMEOUT_EVENT })],
-    run: async (real) => {
-      // the attempt must have reached the network first, or there would be nothing to time out
-      await real.connectionAtGate();
-      real.clock.fireOnly(SETTINGS.timeout as number, "the connect timeout");
-    },
+    // the attempt must have reached the network first, or there would be nothing to time out
+    run: atTheGate((real) => real.clock.fireOnly(SETTINGS.timeout as number, "the connect timeout")),
   },
   {
     name: "network: lets the connection through (the server opens it)",
     when: isOpening,
     model: () => [manager({ type: "transport.opened" })],
-    run: async (real) => {
-      await real.connectionAtGate();
-      real.gate.pass();
-    },
+    run: atTheGate((real) => real.gate.pass()),
   },
   {
     name: "network: refuses the connection",
     when: isOpening,
     model: () => [manager({ type: "transport.error", error: new Error("websocket error") })],
-    run: async (real) => {
-      await real.connectionAtGate();
-      real.gate.refuse();
-    },
+    run: atTheGate((real) => real.gate.refuse()),
   },
   {
     name: "server: closes the connection before its handshake",
     when: isOpening,
     model: () => [manager({ type: "transport.closed", reason: "transport close" })],
-    run: async (real) => {
-      await real.connectionAtGate();
-      real.gate.closeBeforeHandshake();
-    },
+    run: atTheGate((real) => real.gate.closeBeforeHandshake()),
   },
   {
     name: "network: cuts the connection",

@@ -7,6 +7,8 @@ import { createHash } from "node:crypto";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import type { Socket as ServerSocket } from "socket.io";
+import { Manager } from "../../src/index.js";
+import type { ManagerOptions } from "../../src/manager.js";
 import { startServer, type TestServer } from "../support/servers.js";
 
 // ---------------------------------------------------------------------------
@@ -314,4 +316,28 @@ export async function settle(predicate: () => boolean, what: () => string, ms = 
     // the next turn of the event loop first, then 1 ms rounds: what it waits for is I/O
     await new Promise<void>((resolve) => (round < 20 ? setImmediate(resolve) : setTimeout(resolve, 1)));
   }
+}
+
+/**
+ * A real Manager for one path: through a fresh gate to the server, over
+ * WebSocket only (one TCP connection per engine), its timers on a TestClock.
+ */
+export async function startClient(server: ModelServer, options: Partial<ManagerOptions>) {
+  server.reset();
+  const gate = await startGate(server.port);
+  const clock = new TestClock();
+  const manager = clock.create(() => new Manager(gate.url, { transports: ["websocket"], ...options }));
+  TestClock.realTimeFor(manager.engine);
+  return {
+    gate,
+    clock,
+    manager,
+    /** Disconnects the Sockets, stops the Manager and closes the gate. */
+    async close(sockets: { disconnect(): unknown }[]) {
+      for (const socket of sockets) socket.disconnect();
+      manager.reconnection(false);
+      manager._close();
+      await gate.close();
+    },
+  };
 }
