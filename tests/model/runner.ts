@@ -177,7 +177,7 @@ export async function runSystemPath(path: SystemPath, server: ModelServer): Prom
   const observe = (): Observed => {
     const socket = (nsp: Nsp) => {
       const s = sockets[nsp];
-      return { active: s.active, connected: s.connected, id: s.id !== undefined && server.hasSocket(nsp, s.id) };
+      return { active: s.active, connected: s.connected, id: s.id !== undefined && server.hasSocket(nsp, s.id), recovered: s.recovered };
     };
     return {
       manager: {

@@ -423,6 +423,8 @@ export function socketFacts(state: string) {
     connected: state === "active.connected",
     /** Whether `socket.id` is set (and the server holds that socket). */
     id: state === "active.connected",
+    /** `socket.recovered`: never, the server has no connection state recovery (tests/integration/recovery.test.ts has it). */
+    recovered: false,
     /** The server waits for the answer of its middleware to this Socket's handshake. */
     serverHandshake: state === "active.handshaking.awaitingServer",
     /** The `auth` function was called and has not called back. */
