@@ -311,6 +311,13 @@ export const STEPS: Step[] = [
     disconnects: "transport close",
   },
   {
+    name: "server: restarts (closes every connection)",
+    when: isOpen,
+    model: () => [manager({ type: "transport.closed", reason: "transport close" })],
+    run: (real) => real.server.closeAll(),
+    disconnects: "transport close",
+  },
+  {
     name: "network: a corrupt frame arrives (the engine errors, then closes)",
     when: isOpen,
     model: () => [
@@ -438,6 +445,12 @@ const FAILURES: Record<string, boolean> = {
   "server: closes the connection before its handshake": true,
 };
 
+/** The steps that close an open connection from outside the client, cleanly. */
+const LOSSES: Record<string, boolean> = {
+  "network: cuts the connection": true,
+  "server: restarts (closes every connection)": true,
+};
+
 /**
  * The documented events a step fires, by emitter, from the states before and
  * after it (written from docs/events-and-errors.md and the official client).
@@ -457,7 +470,7 @@ export function expectedEvents(step: Step, before: View, after: View): Record<"m
     if (before.attempt > 0) m.push("reconnect_error");
     if (gaveUp) m.push("reconnect_failed");
   }
-  if (wasOpen && step.name === "network: cuts the connection") {
+  if (wasOpen && LOSSES[step.name]) {
     m.push("close transport close");
     if (gaveUp) m.push("reconnect_failed");
   }
@@ -469,7 +482,7 @@ export function expectedEvents(step: Step, before: View, after: View): Record<"m
     m.push(`reconnect_attempt ${before.attempt + 1}`);
   }
   // the client closes the engine: the Manager closed, or its last active Socket left (whatever made it leave)
-  const engineLost = FAILURES[step.name] || step.name === "network: cuts the connection" || step.name.startsWith("network: a corrupt frame");
+  const engineLost = FAILURES[step.name] || LOSSES[step.name] || step.name.startsWith("network: a corrupt frame");
   if (wasInEngine && after.manager === "closed" && !engineLost) m.push("close forced close");
 
   const socketEvents = (nsp: Nsp): string[] => {

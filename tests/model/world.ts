@@ -232,8 +232,9 @@ export async function startModelServer() {
   const heldAcks: { socket: ServerSocket; ack: ((...args: unknown[]) => void) | undefined }[] = [];
   /** The handshakes each namespace received so far. */
   const received: Record<Nsp, number> = { "/a": 0, "/b": 0 };
-  const engines: Array<{ readyState: string; sendPacket(type: string): void }> = [];
-  server.io.engine.on("connection", (engine: { readyState: string; sendPacket(type: string): void }) => engines.push(engine));
+  type EngineSocket = { readyState: string; sendPacket(type: string): void; close(): void };
+  const engines: EngineSocket[] = [];
+  server.io.engine.on("connection", (engine: EngineSocket) => engines.push(engine));
   for (const nsp of NAMESPACES) {
     const namespace = server.io.of(nsp);
     namespace.use((socket, next) => {
@@ -279,6 +280,10 @@ export async function startModelServer() {
     /** Whether the server holds a connected socket `id` on `nsp`. */
     hasSocket(nsp: Nsp, id: string | undefined): boolean {
       return id !== undefined && server.io.of(nsp).sockets.has(id);
+    },
+    /** The server closes every engine.io connection, as when it restarts (the gate keeps taking new ones). */
+    closeAll(): void {
+      for (const engine of engines) if (engine.readyState === "open") engine.close();
     },
     /** The server pings the newest open connection. */
     ping(): void {
