@@ -4,7 +4,6 @@
 // a path goes through. The paths are executed against the real client
 // elsewhere (runner.ts); nothing here talks to a network.
 import {
-  createActor,
   fromTransition,
   SimulatedClock,
   type AnyActorLogic,
@@ -14,7 +13,7 @@ import {
   type InspectionEvent,
   type StateValue,
 } from "xstate";
-import { getShortestPaths, getSimplePaths, getStateNodes, type TraversalOptions } from "xstate/graph";
+import { getShortestPaths, getStateNodes, type TraversalOptions } from "xstate/graph";
 
 /** "active.engine.open" for { active: { engine: "open" } }. */
 export function stateText(value: StateValue): string {
@@ -129,12 +128,6 @@ export function shortestPaths<V>(model: Model<V>): GeneratedPath[] {
   return paths.map((path) => ({ steps: path.steps.at(-1)!.state.context.steps }));
 }
 
-/** Every simple path (no state twice) from the start, up to `limit` of them. */
-export function simplePaths<V>(model: Model<V>, limit: number): GeneratedPath[] {
-  const paths = getSimplePaths(modelLogic(model), { ...traversal(model), limit } as never) as unknown as Traversed<V>[];
-  return paths.map((path) => ({ steps: path.steps.at(-1)!.state.context.steps }));
-}
-
 /**
  * Edge paths: the shortest path to every state, followed by each step possible
  * there, so that every transition of the model graph is taken. Paths that are
@@ -197,5 +190,3 @@ export function coveringPaths<V>(model: Model<V>, paths: GeneratedPath[]): Gener
 
 /** A fresh SimulatedClock: the model's timers never fire by themselves (delayed events are steps). */
 export const modelClock = () => new SimulatedClock();
-
-export { createActor };

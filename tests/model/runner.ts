@@ -122,8 +122,6 @@ export function describePath(path: SystemPath, failedAt?: { step: number; error:
   return lines.join("\n");
 }
 
-export class PathFailure extends Error {}
-
 /**
  * Runs `path` against a real Manager, and returns the model's trace of it (the
  * states and transitions the path goes through) once every step matched.
@@ -214,7 +212,7 @@ export async function runSystemPath(path: SystemPath, server: ModelServer): Prom
     }
     return trace;
   } catch (error) {
-    throw new PathFailure(describePath(path, { step: index, error: (error as Error).message, observed: observe() }));
+    throw new Error(describePath(path, { step: index, error: (error as Error).message, observed: observe() }));
   } finally {
     await client.close(Object.values(sockets));
   }

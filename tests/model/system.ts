@@ -10,13 +10,13 @@
 // observe in each state, and which documented events each step fires) are
 // written by hand further down; they read the model's state, never its guards,
 // delays or actions.
-import { fromCallback, type InspectionEvent } from "xstate";
+import { createActor, fromCallback, type InspectionEvent } from "xstate";
 import { createCredentials } from "../../machines/credentials.js";
 import { connectionMachine, type ConnectionSettings } from "../../machines/connection.machine.js";
 import { namespaceMachine } from "../../machines/namespace.machine.js";
 import { hide } from "../../machines/secrets.js";
 import type { Endpoint, Parser } from "../../machines/transport.js";
-import { createActor, modelClock, stateText, type Model } from "./model.js";
+import { modelClock, stateText, type Model } from "./model.js";
 import type { Nsp } from "./world.js";
 
 // ---------------------------------------------------------------------------
