@@ -52,6 +52,15 @@ export function transitionLogger(options: TransitionLoggerOptions = {}): (event:
       if (options.events) log(`${actorName(inspection.actorRef).padEnd(28)} <- ${inspection.event.type}`);
       return;
     }
+    // an actor whose initial state takes no transition (the backoff's `waiting`) shows it in its first snapshot
+    if (inspection.type === "@xstate.snapshot") {
+      const value = (inspection.snapshot as { value?: unknown }).value;
+      if (value === undefined || states.has(inspection.actorRef)) return;
+      const initial = formatStateValue(value);
+      states.set(inspection.actorRef, initial);
+      log(`${actorName(inspection.actorRef).padEnd(28)} ${initial}`);
+      return;
+    }
     // microsteps come as each transition is taken, before the effects it causes
     if (inspection.type !== "@xstate.microstep") return;
     const next = formatStateValue((inspection.snapshot as { value?: unknown }).value);

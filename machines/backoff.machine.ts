@@ -1,9 +1,10 @@
-// The reconnection backoff: one wait before a reconnection attempt, or the
-// decision to give up. The connection machine invokes it between attempts
-// with the number of the next attempt and the current settings, so that
-// settings changed at run time apply to the next attempt, and a successful
-// reconnection (attempt back to 0) starts again from the first delay.
-// The machine says *when*; nextDelay() says *how much*.
+// The reconnection backoff: one wait before a reconnection attempt. The
+// connection machine decides whether an attempt is left (its guard
+// `canReconnect`, which also tells the namespaces whether the Manager will
+// retry) and only then invokes it, with the number of the next attempt and the
+// current settings, so that settings changed at run time apply to the next
+// attempt, and a successful reconnection (attempt back to 0) starts again from
+// the first delay. The machine says *when*; nextDelay() says *how much*.
 import { assign, setup } from "xstate";
 
 export interface BackoffSettings {
@@ -13,7 +14,7 @@ export interface BackoffSettings {
   reconnectionDelayMax: number;
   /** Jitter: the delay lies within [1 - f, 1 + f] x the nominal delay. */
   randomizationFactor: number;
-  /** Attempts before giving up. */
+  /** Attempts before giving up (the connection machine's decision; the wait does not read it). */
   reconnectionAttempts: number;
 }
 
@@ -49,8 +50,8 @@ export interface BackoffContext {
   random: () => number;
 }
 
-/** How the wait ended: `attempt` is due, or no attempt is left. */
-export type BackoffOutput = { attempt: number; exhausted: boolean };
+/** How the wait ended: `attempt` is due. */
+export type BackoffOutput = { attempt: number };
 
 export const backoffMachine = setup({
   types: {
@@ -60,9 +61,6 @@ export const backoffMachine = setup({
   },
   delays: {
     backoffDelay: ({ context }) => context.delay,
-  },
-  guards: {
-    attemptsLeft: ({ context }) => context.attempt <= context.settings.reconnectionAttempts,
   },
   actions: {
     drawDelay: assign({
@@ -77,21 +75,16 @@ export const backoffMachine = setup({
     delay: 0,
     random: input.random ?? Math.random,
   }),
-  initial: "deciding",
+  initial: "waiting",
   states: {
-    deciding: {
-      always: [{ guard: "attemptsLeft", target: "waiting", actions: "drawDelay" }, { target: "exhausted" }],
-    },
+    // the delay is drawn once, as the wait starts
     waiting: {
+      entry: "drawDelay",
       after: { backoffDelay: { target: "elapsed" } },
     },
     elapsed: {
       type: "final",
-      output: ({ context }) => ({ attempt: context.attempt, exhausted: false }),
-    },
-    exhausted: {
-      type: "final",
-      output: ({ context }) => ({ attempt: context.attempt, exhausted: true }),
+      output: ({ context }) => ({ attempt: context.attempt }),
     },
   },
   // the output of the final state reached

@@ -159,7 +159,6 @@ export const connectionMachine = setup({
     // a reconnection attempt (not a first open) whose engine does not exist yet
     abandonsReconnection: ({ context, event }) =>
       event.type === "api.configure" && event.settings.reconnection === false && context.attempt > 0,
-    backoffExhausted: ({ event }) => event.type === "xstate.done.actor.backoff" && event.output.exhausted,
     wasLastActiveNamespace: ({ context, event }) =>
       event.type === "namespace.deactivated" &&
       context.activeNamespaces.length === 1 &&
@@ -407,10 +406,8 @@ export const connectionMachine = setup({
             src: "backoff",
             id: "backoff",
             input: ({ context }) => ({ attempt: context.attempt + 1, settings: backoffSettingsOf(context.settings) }),
-            onDone: [
-              { guard: "backoffExhausted", target: "#connection.closed", actions: ["announceAbandoned", "emitReconnectFailed"] },
-              { target: "engine", actions: ["countAttempt", "emitReconnectAttempt"] },
-            ],
+            // canReconnect was checked before the wait: the attempt is due
+            onDone: { target: "engine", actions: ["countAttempt", "emitReconnectAttempt"] },
           },
           on: {
             // an explicit open() does not wait for the backoff: the next attempt starts now

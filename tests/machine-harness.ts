@@ -6,7 +6,6 @@ import {
   fromCallback,
   SimulatedClock,
   type Actor,
-  type AnyActorLogic,
   type AnyActorRef,
   type InspectionEvent,
 } from "xstate";
@@ -87,8 +86,6 @@ export const exactSettings: ConnectionSettings = {
 export interface ConnectionHarnessOptions {
   settings?: Partial<ConnectionSettings>;
   autoConnect?: boolean;
-  /** Replaces the backoff machine (to reach a branch the real one cannot take with consistent settings). */
-  backoff?: AnyActorLogic;
   /** Sees every inspection event of the actor system (e.g. the transitions taken). */
   inspect?: (event: InspectionEvent) => void;
   /** False: each transport run waits in `creating` until `created()` (see testTransport). */
@@ -98,11 +95,11 @@ export interface ConnectionHarnessOptions {
 export type ConnectionHarness = ReturnType<typeof startConnection>;
 
 /** A started connection actor on a SimulatedClock, with a test transport and a record of its emitted events. */
-export function startConnection({ settings = {}, autoConnect = true, backoff, inspect, createAtStart }: ConnectionHarnessOptions = {}) {
+export function startConnection({ settings = {}, autoConnect = true, inspect, createAtStart }: ConnectionHarnessOptions = {}) {
   const clock = new SimulatedClock();
   const transport = testTransport({ createAtStart });
   const machine = connectionMachine.provide({
-    actors: backoff ? { transport: transport.logic, backoff: backoff as never } : { transport: transport.logic },
+    actors: { transport: transport.logic },
   });
   const emitted: ConnectionEmitted[] = [];
   /** The SimulatedClock's time of each emitted event (ms since the start). */

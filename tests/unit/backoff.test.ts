@@ -18,7 +18,7 @@ const nominalDelay = (attempt: number, s: BackoffSettings) =>
 
 function startBackoff(attempt: number, settings: Partial<BackoffSettings> = {}, random: () => number = () => 0.5) {
   const clock = new SimulatedClock();
-  /** Every transition taken, as "source -> target" (the transient `deciding` shows only here). */
+  /** Every transition taken, as "source -> target". */
   const transitions: string[] = [];
   const actor = createActor(backoffMachine, {
     clock,
@@ -133,7 +133,7 @@ describe("nextDelay", () => {
 });
 
 describe("backoffMachine", () => {
-  it("decides to wait, waits its delay, then ends elapsed with the attempt it waited for", () => {
+  it("waits its delay, then ends elapsed with the attempt it waited for", () => {
     const { actor, clock, transitions } = startBackoff(1);
     expect(actor.getSnapshot().value).toBe("waiting");
     expect(actor.getSnapshot().context.delay).toBe(1000);
@@ -141,28 +141,17 @@ describe("backoffMachine", () => {
     const snapshot = actor.getSnapshot();
     expect(snapshot.value).toBe("elapsed");
     expect(snapshot.status).toBe("done");
-    expect(snapshot.output).toEqual({ attempt: 1, exhausted: false });
-    expect(transitions).toEqual(["deciding -> waiting", "waiting -> elapsed"]);
+    expect(snapshot.output).toEqual({ attempt: 1 });
+    expect(transitions).toEqual(["waiting -> elapsed"]);
   });
 
-  it("ends exhausted at once when the attempt is beyond reconnectionAttempts", () => {
-    const { actor, transitions } = startBackoff(4, { reconnectionAttempts: 3 });
-    expect(transitions).toEqual(["deciding -> exhausted"]);
-    expect(actor.getSnapshot().value).toBe("exhausted");
-    expect(actor.getSnapshot().status).toBe("done");
-    expect(actor.getSnapshot().output).toEqual({ attempt: 4, exhausted: true });
-  });
-
-  it("still waits for the last allowed attempt (attempt == reconnectionAttempts)", () => {
-    const { actor, clock } = startBackoff(3, { reconnectionAttempts: 3 });
-    expect(actor.getSnapshot().value).toBe("waiting");
-    clock.increment(4000);
-    expect(actor.getSnapshot().output).toEqual({ attempt: 3, exhausted: false });
-  });
-
-  it("is exhausted at the first attempt when reconnectionAttempts is 0", () => {
-    const { actor } = startBackoff(1, { reconnectionAttempts: 0 });
-    expect(actor.getSnapshot().output).toEqual({ attempt: 1, exhausted: true });
+  it("waits whatever reconnectionAttempts says: whether an attempt is left is the connection machine's decision", () => {
+    for (const reconnectionAttempts of [0, 3]) {
+      const { actor, clock } = startBackoff(4, { reconnectionAttempts });
+      expect(actor.getSnapshot().value).toBe("waiting");
+      clock.increment(5000);
+      expect(actor.getSnapshot().output).toEqual({ attempt: 4 });
+    }
   });
 
   it.each([
@@ -178,7 +167,7 @@ describe("backoffMachine", () => {
     expect(actor.getSnapshot().status).toBe("active");
     clock.increment(1);
     expect(actor.getSnapshot().status).toBe("done");
-    expect(actor.getSnapshot().output).toEqual({ attempt, exhausted: false });
+    expect(actor.getSnapshot().output).toEqual({ attempt });
   });
 
   it("draws the jitter once per wait, from the random source it was given", () => {
@@ -199,13 +188,13 @@ describe("backoffMachine", () => {
     const { actor, clock } = startBackoff(1, { reconnectionDelay: 0 });
     expect(actor.getSnapshot().context.delay).toBe(0);
     clock.increment(0);
-    expect(actor.getSnapshot().output).toEqual({ attempt: 1, exhausted: false });
+    expect(actor.getSnapshot().output).toEqual({ attempt: 1 });
   });
 
   it("still elapses at attempt 1100 when reconnectionDelay is 0 (the loop must not stall)", () => {
     const { actor, clock } = startBackoff(1100, { reconnectionDelay: 0 });
     clock.increment(0);
-    expect(actor.getSnapshot().output).toEqual({ attempt: 1100, exhausted: false });
+    expect(actor.getSnapshot().output).toEqual({ attempt: 1100 });
   });
 
   it("waits any delay nextDelay gives, no less and no more, for random settings", () => {
@@ -225,7 +214,7 @@ describe("backoffMachine", () => {
             expect(actor.getSnapshot().status).toBe("active");
           }
           clock.increment(expected > 0 ? 1 : 0);
-          expect(actor.getSnapshot().output).toEqual({ attempt, exhausted: false });
+          expect(actor.getSnapshot().output).toEqual({ attempt });
         },
       ),
       { numRuns: 200 },

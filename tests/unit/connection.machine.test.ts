@@ -3,7 +3,6 @@
 // and what the namespace actors it spawns are told.
 import { PacketType } from "socket.io-parser";
 import { afterEach, describe, expect, it } from "vitest";
-import { backoffMachine } from "../../machines/backoff.machine.js";
 import type { ConnectionEvent } from "../../machines/connection.machine.js";
 import { NEVER } from "../../machines/delays.js";
 import { reveal } from "../../machines/secrets.js";
@@ -969,19 +968,20 @@ describe("canReconnect: reconnection on and an attempt left", () => {
     expect(b.ref.getSnapshot().value).toBe("inactive");
   });
 
-  it("if the backoff decides that no attempt is left, tells the namespaces (connection.abandoned) before reconnect_failed", () => {
-    // with consistent settings canReconnect already stops the loop before a backoff is invoked: this
-    // backoff (the real chart with its guard forced) reaches the machine's branch for an exhausted backoff
-    const h = start({ backoff: backoffMachine.provide({ guards: { attemptsLeft: () => false } }) });
+  it("with reconnectionAttempts lowered during the wait, the due attempt is still made, then the loop gives up", () => {
+    // the backoff only waits: whether an attempt is left was decided before it, with the settings of then
+    const h = start({ settings: { reconnectionAttempts: 2 } });
     const a = h.createNamespace("/a");
     a.connect();
-    const namespaceStateAtReconnectFailed: unknown[] = [];
-    h.actor.on("reconnect_failed", () => namespaceStateAtReconnectFailed.push(a.ref.getSnapshot().value));
+    h.fail();
+    expect(h.state().matches({ active: "waiting" })).toBe(true);
+    h.actor.send({ type: "api.configure", settings: { reconnectionAttempts: 1 } });
+    h.clock.increment(1000);
+    expect(h.state().matches({ active: "engine" })).toBe(true);
+    expect(h.state().context.attempt).toBe(1);
     h.fail();
     expect(h.state().value).toBe("closed");
-    expect(h.noticesTo("/a").map((notice) => notice.type)).toEqual(["connection.failed", "connection.abandoned"]);
-    expect(h.timeline).toEqual(["/a:inactive", "manager:error", "/a:connect_error", "/a:inactive", "manager:reconnect_failed"]);
-    expect(namespaceStateAtReconnectFailed).toEqual(["inactive"]);
+    expect(h.types().filter((type) => type.startsWith("reconnect"))).toEqual(["reconnect_attempt", "reconnect_error", "reconnect_failed"]);
     expect(childIds(h)).toEqual(["/a"]);
   });
 });
