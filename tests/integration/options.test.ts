@@ -5,8 +5,8 @@ import * as socketIoParser from "socket.io-parser";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Manager } from "../../src/index.js";
 import { startEchoServer, startServer, startSilentServer, type EchoServer } from "../support/servers.js";
-import { clients, fast, noTimeout, record, sleep, until, waitFor, within } from "../support/util.js";
-import { countEngineConnections, recordRequests } from "./harness.js";
+import { clients, fast, noTimeout, record, until, waitFor, within } from "../support/util.js";
+import { countEngineConnections, recordRequests, watchTimers } from "./harness.js";
 import { useEchoServer } from "../support/fixtures.js";
 
 let server: EchoServer;
@@ -107,11 +107,32 @@ describe("headers", () => {
     expect(upgrade[0]!.headers["x-polling-only"]).toBeUndefined();
   });
 
-  it("withCredentials and closeOnBeforeunload (browser options) are accepted in Node.js", async () => {
-    const socket = c.io(server.url, { withCredentials: true, closeOnBeforeunload: true });
-    await waitFor(socket, "connect");
-    expect(await socket.emitWithAck("echo", "fine")).toBe("fine");
-  });
+  for (const withCredentials of [true, false]) {
+    it(`withCredentials: ${withCredentials}: the cookie the server set at the handshake ${withCredentials ? "comes back with every later request and the upgrade" : "never comes back"}`, async () => {
+      // the server sets a cookie named io with the session id (socket.io's `cookie` option)
+      const cookieServer = await startEchoServer({ cookie: true });
+      try {
+        const seen = recordRequests(cookieServer);
+        const socket = c.io(cookieServer.url, { withCredentials });
+        await waitFor(socket, "connect");
+        if (socket.io.engine.transport.name !== "websocket") await waitFor(socket.io.engine, "upgrade");
+        expect(await socket.emitWithAck("echo", "fine")).toBe("fine");
+        const sid = socket.io.engine.id;
+        const [handshake, ...later] = seen;
+        expect(paramsOf(handshake!.url).get("sid")).toBeNull();
+        expect(handshake!.headers.cookie).toBeUndefined();
+        expect(later.filter((r) => r.kind === "upgrade")).toHaveLength(1);
+        expect(later.filter((r) => r.kind === "request").length).toBeGreaterThan(0);
+        for (const r of later) {
+          expect(paramsOf(r.url).get("sid")).toBe(sid);
+          expect(r.headers.cookie).toBe(withCredentials ? `io=${sid}` : undefined);
+        }
+      } finally {
+        c.disconnectAll();
+        await cookieServer.close();
+      }
+    });
+  }
 });
 
 describe("transports", () => {
@@ -322,11 +343,18 @@ describe("connection behaviour", () => {
   it("timeout: false: an unanswered attempt keeps waiting where another one times out", async () => {
     const silent = await startSilentServer();
     try {
-      const patient = c.io(silent.url, { timeout: noTimeout, reconnection: false });
+      const patient = c.io(silent.url, { timeout: noTimeout, reconnection: false, autoConnect: false });
+      const patientTimers = watchTimers(patient.io);
       const patientErrors = record(patient, "connect_error");
-      const impatient = c.io(silent.url, { timeout: 50, reconnection: false });
+      const impatient = c.io(silent.url, { timeout: 50, reconnection: false, autoConnect: false });
+      const impatientTimers = watchTimers(impatient.io);
+      patient.connect();
+      impatient.connect();
+      // the attempt's timeout is a timer: none is armed for the patient one, so nothing can end it
+      expect(impatientTimers.pending).toBe(1);
+      expect(patientTimers.pending).toBe(0);
       await waitFor(impatient, "connect_error");
-      await sleep(100);
+      expect(patientTimers.pending).toBe(0);
       expect(patientErrors).toEqual([]);
       expect(patient.io._readyState).toBe("opening");
       expect(patient.active).toBe(true);
