@@ -169,6 +169,10 @@ export function watchTimers(manager: Manager) {
     get pending() {
       return pending.size;
     },
+    /** The timers armed and still pending (Node.js Timeout objects). */
+    get handles() {
+      return [...pending] as NodeJS.Timeout[];
+    },
   };
 }
 

@@ -398,6 +398,27 @@ describe("parser", () => {
 });
 
 describe("autoUnref", () => {
+  for (const autoUnref of [true, false]) {
+    it(`${autoUnref ? "unrefs" : "without it, keeps referenced"} the Manager's own timers: the connection timeout, the backoff wait`, async () => {
+      const silent = await startSilentServer();
+      try {
+        const socket = c.io(silent.url, { autoUnref, autoConnect: false, timeout: 30, reconnectionDelay: 10_000, randomizationFactor: 0 });
+        const timers = watchTimers(socket.io);
+        socket.connect();
+        // the attempt's connection timeout
+        expect(timers.handles).toHaveLength(1);
+        expect(timers.handles[0]!.hasRef()).toBe(!autoUnref);
+        await waitFor(socket, "connect_error");
+        // the backoff wait before attempt 1
+        await until(() => timers.handles.length === 1, "the backoff timer");
+        expect(timers.handles[0]!.hasRef()).toBe(!autoUnref);
+      } finally {
+        c.disconnectAll();
+        await silent.close();
+      }
+    });
+  }
+
   const fixture = fileURLToPath(new URL("./fixtures/auto-unref-client.ts", import.meta.url));
 
   /** Runs the client in a child process; resolves its output once it printed `connected`. */
