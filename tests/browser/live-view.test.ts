@@ -177,6 +177,32 @@ describe("the live view's server", () => {
     // none of them followed the states
     expect(view.pages).toBe(0);
   });
+
+  it("keeps the states while no page follows, and a page that comes later gets them first, then what follows", async () => {
+    const view = await startLiveView();
+    closers.push(() => view.stop());
+    const server = await echoServer();
+    const socket = c.io(server.url, { transports: ["websocket"], inspect: view.inspect });
+    await waitFor(socket, "connect");
+    expect(view.pages).toBe(0);
+
+    const stream = recordStream(view);
+    closers.push(async () => void stream.close());
+    const stateOf = (messages: Record<string, unknown>[], machine: string) => {
+      const actor = messages.find((message) => message.t === "actor" && message.machine === machine);
+      return messages.filter((message) => message.t === "state" && message.key === actor?.key).map((message) => (message.state as string[]).join(" | "));
+    };
+    await until(() => stateOf(stream.messages(), "namespace").length > 0, "the current states");
+    const first = stream.messages();
+    expect(first[0]).toEqual({ t: "hello" });
+    // one state per actor: where it is now, not how it got there
+    expect(stateOf(first, "connection")).toEqual(["active.engine.open"]);
+    expect(stateOf(first, "namespace")).toEqual(["active.connected"]);
+
+    socket.disconnect();
+    await until(() => stateOf(stream.messages(), "connection").at(-1) === "closed", "the connection's closed state");
+    expect(stateOf(stream.messages(), "namespace").at(-1)).toBe("inactive");
+  });
 });
 
 describe("the live view in Chromium", () => {

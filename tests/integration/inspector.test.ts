@@ -126,7 +126,7 @@ describe("the Stately inspector", () => {
       const created = await until(() => relay.received.find((event) => event.type === "@xstate.actor" && event.name === "odd"), "the odd actor at the inspection server");
       const poked = await until(() => relay.received.find((event) => event.type === "@xstate.event" && event.event?.type === "poke"), "the poke event at the inspection server");
       actor.stop();
-      for (const data of [created.snapshot.context, poked.event]) {
+      for (const data of [created!.snapshot.context, poked!.event]) {
         expect(data.big).toBe("12345678901234567890");
         expect(data.cyclic).toEqual({ name: "loop", self: "[Circular]" });
         // down the chain, cut at some level: never the bottom
