@@ -1,6 +1,6 @@
 // Observation helpers of the integration tests: what the real server saw
 // (engine connections, TCP connections, request URLs), a counting TCP relay,
-// a TLS server, and the resources a Manager holds.
+// a TLS server, and the resources a Manager holds and the timers it arms.
 import { createServer as createHttpsServer } from "node:https";
 import { EventEmitter } from "node:events";
 import net from "node:net";
