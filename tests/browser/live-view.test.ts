@@ -4,7 +4,7 @@
 // reconnection and an acknowledgement. What goes to the page is names only:
 // never a context or an event's payload. The server answers on 127.0.0.1 only
 // and stop() leaves nothing running.
-import { get, type IncomingMessage } from "node:http";
+import { get, request as httpRequest, type IncomingMessage } from "node:http";
 import type { Browser, Page } from "playwright-core";
 import { createActor } from "xstate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -116,14 +116,16 @@ describe("the live view's server", () => {
     for (const kind of process.getActiveResourcesInfo()) if (kind in counts) counts[kind]!++;
     return counts;
   };
-  const request = (url: string, headers: Record<string, string> = {}) =>
+  const request = (url: string, headers: Record<string, string> = {}, method = "GET") =>
     new Promise<{ status: number; headers: IncomingMessage["headers"]; body: string }>((resolve, reject) => {
-      get(url, { headers, agent: false }, (res) => {
+      httpRequest(url, { method, headers, agent: false }, (res) => {
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => (body += chunk));
         res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      }).on("error", reject);
+      })
+        .on("error", reject)
+        .end();
     });
 
   it("answers on 127.0.0.1 only, to its own host names only, and stop() leaves nothing running", async () => {
@@ -156,6 +158,50 @@ describe("the live view's server", () => {
     await until(backToBefore, `the handles to be back to ${JSON.stringify(before)}`).catch((error: Error) => {
       throw new Error(`${error.message}; now ${JSON.stringify(handles())}`);
     });
+  });
+
+  it("serves the page at / and the event stream at /events, to GET only: 404 elsewhere, 405 for other methods", async () => {
+    const view = await startLiveView();
+    closers.push(() => view.stop());
+    const at = (path: string) => new URL(path, view.url).href;
+    expect((await request(at("/"))).status).toBe(200);
+    for (const path of ["/index.html", "/events/", "/favicon.ico", "/../etc/passwd"]) {
+      const answer = await request(at(path));
+      expect(answer, path).toMatchObject({ status: 404, body: "not found\n" });
+    }
+    for (const [method, path] of [["POST", "/"], ["PUT", "/events"], ["DELETE", "/"], ["POST", "/nowhere"]] as const) {
+      const answer = await request(at(path), {}, method);
+      expect(answer, `${method} ${path}`).toMatchObject({ status: 405, body: "" });
+      expect(answer.headers.allow).toBe("GET");
+    }
+    // none of them followed the states
+    expect(view.pages).toBe(0);
+  });
+
+  it("keeps the states while no page follows, and a page that comes later gets them first, then what follows", async () => {
+    const view = await startLiveView();
+    closers.push(() => view.stop());
+    const server = await echoServer();
+    const socket = c.io(server.url, { transports: ["websocket"], inspect: view.inspect });
+    await waitFor(socket, "connect");
+    expect(view.pages).toBe(0);
+
+    const stream = recordStream(view);
+    closers.push(async () => void stream.close());
+    const stateOf = (messages: Record<string, unknown>[], machine: string) => {
+      const actor = messages.find((message) => message.t === "actor" && message.machine === machine);
+      return messages.filter((message) => message.t === "state" && message.key === actor?.key).map((message) => (message.state as string[]).join(" | "));
+    };
+    await until(() => stateOf(stream.messages(), "namespace").length > 0, "the current states");
+    const first = stream.messages();
+    expect(first[0]).toEqual({ t: "hello" });
+    // one state per actor: where it is now, not how it got there
+    expect(stateOf(first, "connection")).toEqual(["active.engine.open"]);
+    expect(stateOf(first, "namespace")).toEqual(["active.connected"]);
+
+    socket.disconnect();
+    await until(() => stateOf(stream.messages(), "connection").at(-1) === "closed", "the connection's closed state");
+    expect(stateOf(stream.messages(), "namespace").at(-1)).toBe("inactive");
   });
 });
 

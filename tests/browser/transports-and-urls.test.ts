@@ -129,3 +129,29 @@ it("a protocol-relative URL (//host:port/admin) keeps the page's protocol", asyn
   expect(state).toEqual({ nsp: "/admin", secure: false, port: String(server.port) });
   await socket.evaluate((s) => s.disconnect());
 });
+
+for (const closeOnBeforeunload of [true, false]) {
+  it(`closeOnBeforeunload: ${closeOnBeforeunload}: a beforeunload event ${closeOnBeforeunload ? "closes the connection silently: the server sees it go" : "leaves the connection open"}`, async () => {
+    const socket = await connected({ closeOnBeforeunload, transports: ["websocket"] });
+    const id: string = await socket.evaluate((s) => s.id);
+    const serverSocket = server.serverSocket(id);
+    const serverReason = new Promise<string>((resolve) => serverSocket.once("disconnect", resolve));
+    // the engine's listener runs within dispatchEvent: the transport's state right after it says what it did
+    const transportState = await socket.evaluate((s) => {
+      window.dispatchEvent(new Event("beforeunload"));
+      return s.io.engine.transport.readyState;
+    });
+    if (closeOnBeforeunload) {
+      expect(transportState).toBe("closed");
+      expect(await serverReason).toBe("transport close");
+      // silently: the page is going away, no disconnect event for it
+      expect(await socket.evaluate((s) => testing.names(s))).not.toContain("disconnect");
+    } else {
+      expect(transportState).toBe("open");
+      expect(await socket.evaluate((s) => s.emitWithAck("echo", "still here"))).toBe("still here");
+      expect(serverSocket.connected).toBe(true);
+      expect(await socket.evaluate((s) => testing.names(s))).toEqual(["open", "connect"]);
+    }
+    await socket.evaluate((s) => s.disconnect());
+  });
+}

@@ -11,7 +11,8 @@ let server: EchoServer;
 let proxy: Proxy;
 const c = clients();
 beforeAll(async () => {
-  server = await startEchoServer({ pingInterval: 50, pingTimeout: 50 });
+  // the default ping settings: a busy machine never turns into a "ping timeout" (only stall() below is about one)
+  server = await startEchoServer();
 });
 beforeEach(async () => {
   proxy = await startProxy(server.port);
@@ -72,8 +73,24 @@ describe("cut(): the network drops every connection", () => {
 });
 
 describe("stall(): the network keeps the connection open but lets nothing through", () => {
+  // pings every 100 ms: the client gives up 100 + 1000 ms after the last one it saw
+  let pinging: EchoServer;
+  let pingingProxy: Proxy;
+  beforeAll(async () => {
+    pinging = await startEchoServer({ pingInterval: 100, pingTimeout: 1000 });
+  });
+  beforeEach(async () => {
+    pingingProxy = await startProxy(pinging.port);
+  });
+  afterEach(async () => {
+    c.disconnectAll();
+    await pingingProxy.close();
+  });
+  afterAll(() => pinging.close());
+
   for (const transports of [["websocket"], ["polling"]]) {
     it(`"ping timeout" once the server's pings stop arriving (${transports.join(", ")}), then a reconnection`, async () => {
+      const proxy = pingingProxy;
       const socket = c.io(proxy.url, { ...fast, transports });
       await waitFor(socket, "connect");
       await waitFor(socket.io, "ping");

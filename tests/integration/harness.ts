@@ -1,11 +1,13 @@
 // Observation helpers of the integration tests: what the real server saw
 // (engine connections, TCP connections, request URLs), a counting TCP relay,
-// a TLS server, and the resources a Manager holds.
+// a TLS server, and the resources a Manager holds and the timers it arms.
 import { createServer as createHttpsServer } from "node:https";
+import { EventEmitter } from "node:events";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import type { IncomingMessage } from "node:http";
 import { Server, type ServerOptions } from "socket.io";
+import { connectionOf } from "../../src/connection.js";
 import type { Manager } from "../../src/index.js";
 import type { TestServer } from "../support/servers.js";
 
@@ -24,6 +26,9 @@ export function recordRequests(server: Pick<TestServer, "io">) {
   return requests;
 }
 
+/** The source address of the connections settle() opens to a TCP counter: clients connect from 127.0.0.1. */
+const PROBE_ADDRESS = "127.0.0.2";
+
 /**
  * A TCP relay that counts the connections clients open through it (refused
  * ones included, which a proxy in `refuse()` mode never forwards).
@@ -32,7 +37,15 @@ export async function startTcpCounter(targetPort: number) {
   const open = new Set<net.Socket>();
   const clients = new Set<net.Socket>();
   let accepted = 0;
+  /** The probes of settle() that reached the relay, by their port. */
+  const probes = new Map<number, net.Socket>();
+  const probeArrived = new EventEmitter();
   const server = net.createServer((client) => {
+    if (client.remoteAddress === PROBE_ADDRESS) {
+      probes.set(client.remotePort!, client);
+      probeArrived.emit("probe");
+      return;
+    }
     accepted++;
     const upstream = net.connect(targetPort, "127.0.0.1");
     open.add(client);
@@ -65,6 +78,20 @@ export async function startTcpCounter(targetPort: number) {
     /** Client connections open now. */
     get connections() {
       return clients.size;
+    },
+    /**
+     * Resolves once a connection of the test's own (not counted) has gone
+     * through: the relay accepts connections in the order they were opened,
+     * so that every connection a client opened before this call is counted by then.
+     */
+    async settle(): Promise<void> {
+      const probe = net.connect({ port, host: "127.0.0.1", localAddress: PROBE_ADDRESS });
+      probe.on("error", () => {});
+      await new Promise<void>((resolve) => probe.once("connect", resolve));
+      while (!probes.has(probe.localPort!)) await new Promise((resolve) => probeArrived.once("probe", resolve));
+      probes.get(probe.localPort!)!.destroy();
+      probes.delete(probe.localPort!);
+      probe.destroy();
     },
     async close() {
       for (const socket of open) socket.destroy();
@@ -112,6 +139,39 @@ export async function startTlsServer(options: Partial<ServerOptions> = {}, crede
         io.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       });
+    },
+  };
+}
+
+/**
+ * Watches the timers a Manager arms from now on (the machines' delays: the
+ * connection timeout, the backoff wait; the ack timeouts): `pending` is how
+ * many are armed and have neither fired nor been cleared. None pending, in a
+ * state no outside event moves, means nothing will happen later.
+ */
+export function watchTimers(manager: Manager) {
+  const timers = connectionOf(manager).timers;
+  const { setTimeoutFn, clearTimeoutFn } = timers;
+  const pending = new Set<unknown>();
+  timers.setTimeoutFn = ((fn: (...args: unknown[]) => void, ms: number, ...args: unknown[]) => {
+    const handle = setTimeoutFn((...a: unknown[]) => {
+      pending.delete(handle);
+      fn(...a);
+    }, ms, ...args);
+    pending.add(handle);
+    return handle;
+  }) as typeof setTimeout;
+  timers.clearTimeoutFn = ((handle: Parameters<typeof clearTimeout>[0]) => {
+    pending.delete(handle);
+    clearTimeoutFn(handle);
+  }) as typeof clearTimeout;
+  return {
+    get pending() {
+      return pending.size;
+    },
+    /** The timers armed and still pending (Node.js Timeout objects). */
+    get handles() {
+      return [...pending] as NodeJS.Timeout[];
     },
   };
 }

@@ -2,7 +2,8 @@
 // every actor of a Manager, with contexts and events that can be serialized.
 import { createInspector } from "@statelyai/inspect";
 import { WebSocketServer } from "ws";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { createActor, createMachine } from "xstate";
 import { statelySanitizers, transitionLogger } from "../../adapters/inspector.js";
 import { createStatelyInspector } from "../../adapters/stately.js";
 import type { EchoServer } from "../support/servers.js";
@@ -41,6 +42,20 @@ describe("transitionLogger()", () => {
     expect(backoff).toBeLessThan(closed);
   });
 
+  it("prints to console.log by default", async () => {
+    const printed: unknown[][] = [];
+    vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void printed.push(args));
+    const socket = c.io(server.url, { inspect: transitionLogger() });
+    await waitFor(socket, "connect");
+    socket.disconnect();
+    const lines = printed.map((args) => {
+      expect(args).toHaveLength(1);
+      return String(args[0]).replace(/\s+/g, " ");
+    });
+    expect(lines).toContain("connection active.engine.opening -> active.engine.open on transport.opened");
+    expect(lines).toContain("connection/namespace / active.handshaking.awaitingServer -> active.connected on server.connect");
+  });
+
   it("prints the events the machines receive when asked to", async () => {
     const lines: string[] = [];
     const socket = c.io(server.url, { inspect: transitionLogger({ events: true, log: (line) => lines.push(line) }) });
@@ -73,6 +88,81 @@ describe("the Stately inspector", () => {
         for (const value of Object.values(context)) expect(typeof value).not.toBe("function");
         expect(context).not.toHaveProperty("parser");
       }
+    }
+  });
+
+  /** A WebSocket inspection server on 127.0.0.1 that keeps what it receives, as parsed JSON. */
+  async function inspectionServer() {
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise((resolve) => wss.once("listening", resolve));
+    const received: Array<Record<string, any>> = [];
+    wss.on("connection", (ws) => ws.on("message", (data) => received.push(JSON.parse(String(data)))));
+    return {
+      url: `ws://127.0.0.1:${(wss.address() as { port: number }).port}`,
+      received,
+      /** Ends the connections of the inspectors (as a server that goes away does). */
+      dropClients() {
+        for (const client of wss.clients) client.terminate();
+      },
+      async close() {
+        this.dropClients();
+        await new Promise((resolve) => wss.close(resolve));
+      },
+    };
+  }
+
+  it("createStatelyInspector({ url }) sends what JSON cannot carry as text: BigInts as digits, cycles and depth past 10 levels cut", async () => {
+    const relay = await inspectionServer();
+    const inspector = await createStatelyInspector({ url: relay.url });
+    try {
+      const cyclic: Record<string, unknown> = { name: "loop" };
+      cyclic["self"] = cyclic;
+      let deep: Record<string, unknown> = { bottom: true };
+      for (let i = 0; i < 15; i++) deep = { down: deep };
+      const odd = { big: 12345678901234567890n, cyclic, deep };
+      // the actor's first snapshot and the events it receives go out as they are (its later snapshots are made plain by @statelyai/inspect)
+      const actor = createActor(createMachine({ id: "odd", context: odd, on: { poke: {} } }), { inspect: inspector.inspect }).start();
+      actor.send({ type: "poke", ...odd });
+      const created = await until(() => relay.received.find((event) => event.type === "@xstate.actor" && event.name === "odd"), "the odd actor at the inspection server");
+      const poked = await until(() => relay.received.find((event) => event.type === "@xstate.event" && event.event?.type === "poke"), "the poke event at the inspection server");
+      actor.stop();
+      for (const data of [created!.snapshot.context, poked!.event]) {
+        expect(data.big).toBe("12345678901234567890");
+        expect(data.cyclic).toEqual({ name: "loop", self: "[Circular]" });
+        // down the chain, cut at some level: never the bottom
+        let level = data.deep;
+        let levels = 0;
+        while (typeof level === "object" && level !== null) {
+          level = level.down;
+          levels++;
+        }
+        expect(level).toBe("[...]");
+        expect(levels).toBeGreaterThan(3);
+        expect(levels).toBeLessThan(15);
+      }
+    } finally {
+      inspector.stop();
+      await relay.close();
+    }
+  });
+
+  it("createStatelyInspector({ url }) warns when the inspection server goes away, and drops what comes afterwards", async () => {
+    const warnings: unknown[][] = [];
+    vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => void warnings.push(args));
+    const relay = await inspectionServer();
+    const inspector = await createStatelyInspector({ url: relay.url });
+    try {
+      relay.dropClients();
+      await until(() => warnings.length > 0, "the warning");
+      expect(warnings).toEqual([
+        [`createStatelyInspector(): the inspection server at ${relay.url} closed the connection; inspection events are dropped from now on`],
+      ]);
+      const before = relay.received.length;
+      createActor(createMachine({ id: "later" }), { inspect: inspector.inspect }).start().stop();
+      expect(relay.received).toHaveLength(before);
+    } finally {
+      inspector.stop();
+      await relay.close();
     }
   });
 

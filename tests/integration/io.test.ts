@@ -141,6 +141,23 @@ describe("URL handling", () => {
     expect(() => io("/admin")).toThrow(/relative URL "\/admin"/);
   });
 
+  it("throws a TypeError saying a URL is required for io() or io(options) outside a browser", () => {
+    expect(() => io()).toThrow(new TypeError("io(): a URL is required outside a browser"));
+    expect(() => io({ forceNew: true })).toThrow(new TypeError("io(): a URL is required outside a browser"));
+  });
+
+  it("takes a URL without a protocol for https:// outside a browser, as the official client does", async () => {
+    const tls = await startTlsServer();
+    try {
+      const socket = c.io(`127.0.0.1:${tls.port}`, { ca: TLS_CERT });
+      await waitFor(socket, "connect");
+      expect(tls.io.sockets.sockets.get(socket.id!)?.handshake.secure).toBe(true);
+    } finally {
+      c.disconnectAll();
+      await tls.close();
+    }
+  });
+
   it("throws a TypeError for a URL that is not a string", () => {
     expect(() => io(42 as unknown as string)).toThrow(TypeError);
   });

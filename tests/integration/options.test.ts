@@ -5,8 +5,8 @@ import * as socketIoParser from "socket.io-parser";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Manager } from "../../src/index.js";
 import { startEchoServer, startServer, startSilentServer, type EchoServer } from "../support/servers.js";
-import { clients, fast, noTimeout, record, sleep, until, waitFor, within } from "../support/util.js";
-import { countEngineConnections, recordRequests } from "./harness.js";
+import { clients, fast, noTimeout, record, until, waitFor, within } from "../support/util.js";
+import { countEngineConnections, recordRequests, watchTimers } from "./harness.js";
 import { useEchoServer } from "../support/fixtures.js";
 
 let server: EchoServer;
@@ -107,11 +107,32 @@ describe("headers", () => {
     expect(upgrade[0]!.headers["x-polling-only"]).toBeUndefined();
   });
 
-  it("withCredentials and closeOnBeforeunload (browser options) are accepted in Node.js", async () => {
-    const socket = c.io(server.url, { withCredentials: true, closeOnBeforeunload: true });
-    await waitFor(socket, "connect");
-    expect(await socket.emitWithAck("echo", "fine")).toBe("fine");
-  });
+  for (const withCredentials of [true, false]) {
+    it(`withCredentials: ${withCredentials}: the cookie the server set at the handshake ${withCredentials ? "comes back with every later request and the upgrade" : "never comes back"}`, async () => {
+      // the server sets a cookie named io with the session id (socket.io's `cookie` option)
+      const cookieServer = await startEchoServer({ cookie: true });
+      try {
+        const seen = recordRequests(cookieServer);
+        const socket = c.io(cookieServer.url, { withCredentials });
+        await waitFor(socket, "connect");
+        if (socket.io.engine.transport.name !== "websocket") await waitFor(socket.io.engine, "upgrade");
+        expect(await socket.emitWithAck("echo", "fine")).toBe("fine");
+        const sid = socket.io.engine.id;
+        const [handshake, ...later] = seen;
+        expect(paramsOf(handshake!.url).get("sid")).toBeNull();
+        expect(handshake!.headers.cookie).toBeUndefined();
+        expect(later.filter((r) => r.kind === "upgrade")).toHaveLength(1);
+        expect(later.filter((r) => r.kind === "request").length).toBeGreaterThan(0);
+        for (const r of later) {
+          expect(paramsOf(r.url).get("sid")).toBe(sid);
+          expect(r.headers.cookie).toBe(withCredentials ? `io=${sid}` : undefined);
+        }
+      } finally {
+        c.disconnectAll();
+        await cookieServer.close();
+      }
+    });
+  }
 });
 
 describe("transports", () => {
@@ -322,11 +343,18 @@ describe("connection behaviour", () => {
   it("timeout: false: an unanswered attempt keeps waiting where another one times out", async () => {
     const silent = await startSilentServer();
     try {
-      const patient = c.io(silent.url, { timeout: noTimeout, reconnection: false });
+      const patient = c.io(silent.url, { timeout: noTimeout, reconnection: false, autoConnect: false });
+      const patientTimers = watchTimers(patient.io);
       const patientErrors = record(patient, "connect_error");
-      const impatient = c.io(silent.url, { timeout: 50, reconnection: false });
+      const impatient = c.io(silent.url, { timeout: 50, reconnection: false, autoConnect: false });
+      const impatientTimers = watchTimers(impatient.io);
+      patient.connect();
+      impatient.connect();
+      // the attempt's timeout is a timer: none is armed for the patient one, so nothing can end it
+      expect(impatientTimers.pending).toBe(1);
+      expect(patientTimers.pending).toBe(0);
       await waitFor(impatient, "connect_error");
-      await sleep(100);
+      expect(patientTimers.pending).toBe(0);
       expect(patientErrors).toEqual([]);
       expect(patient.io._readyState).toBe("opening");
       expect(patient.active).toBe(true);
@@ -370,6 +398,27 @@ describe("parser", () => {
 });
 
 describe("autoUnref", () => {
+  for (const autoUnref of [true, false]) {
+    it(`${autoUnref ? "unrefs" : "without it, keeps referenced"} the Manager's own timers: the connection timeout, the backoff wait`, async () => {
+      const silent = await startSilentServer();
+      try {
+        const socket = c.io(silent.url, { autoUnref, autoConnect: false, timeout: 30, reconnectionDelay: 10_000, randomizationFactor: 0 });
+        const timers = watchTimers(socket.io);
+        socket.connect();
+        // the attempt's connection timeout
+        expect(timers.handles).toHaveLength(1);
+        expect(timers.handles[0]!.hasRef()).toBe(!autoUnref);
+        await waitFor(socket, "connect_error");
+        // the backoff wait before attempt 1
+        await until(() => timers.handles.length === 1, "the backoff timer");
+        expect(timers.handles[0]!.hasRef()).toBe(!autoUnref);
+      } finally {
+        c.disconnectAll();
+        await silent.close();
+      }
+    });
+  }
+
   const fixture = fileURLToPath(new URL("./fixtures/auto-unref-client.ts", import.meta.url));
 
   /** Runs the client in a child process; resolves its output once it printed `connected`. */

@@ -15,6 +15,7 @@ import {
   currentBackoffDelay,
   recordSequence,
   startTcpCounter,
+  watchTimers,
 } from "./harness.js";
 import { trapUncaught } from "./socket-helpers.js";
 
@@ -130,16 +131,17 @@ describe("connect()/open() while reconnecting (socket.io-client #836, #1179)", (
     });
     loseServer();
     await waitFor(socket, "connect");
-    // a round trip, then a while for a stray second engine to show up
     expect(await socket.emitWithAck("echo", "once")).toBe("once");
-    await sleep(150);
     manager.off("close", pokeEverything);
+    // a stray second engine would have opened its TCP connection by now: it is counted once settle() returns
+    await counter.settle();
 
     expect(attempts.map(([n]) => n)).toEqual([1, 2, 3, 4]);
     expect(reconnects.map(([n]) => n)).toEqual([4]);
     expect(engines.count - enginesBefore).toBe(1);
     expect(counter.accepted - tcpBefore).toBe(4);
     expect(counter.connections).toBe(1);
+    expect(childrenOf(manager).filter((id) => id === "backoff")).toEqual([]);
     expect(server.io.of("/").sockets.size).toBe(1);
     expect(openCallbacks).toEqual([[]]);
   });
@@ -155,9 +157,13 @@ describe("connect()/open() while reconnecting (socket.io-client #836, #1179)", (
       users.connect();
       proxy.refuse(false);
     });
+    const tcpBefore = counter.accepted;
     loseServer();
     await Promise.all([waitFor(main, "connect"), waitFor(users, "connect")]);
-    await sleep(100);
+    await counter.settle();
+    // the refused attempt and the one that went through, which both Sockets share
+    expect(counter.accepted - tcpBefore).toBe(2);
+    expect(counter.connections).toBe(1);
     expect(engines.count - enginesBefore).toBe(1);
     expect(server.serverSocket(main.id, "/").conn).toBe(server.serverSocket(users.id, "/users").conn);
   });
@@ -167,42 +173,52 @@ describe("socket.disconnect() stops the reconnection loop at any point (socket.i
   const delay = 60;
   const settings = { reconnectionDelay: delay, reconnectionDelayMax: delay, randomizationFactor: 0 };
 
-  /** Asserts that after a few backoff delays, no attempt was made and no TCP connection opened. */
-  async function expectNoMoreAttempts(socket: Socket, attempts: unknown[]) {
-    const attemptsBefore = attempts.length;
-    const tcpBefore = counter.accepted;
-    await sleep(delay * 4);
-    expect(attempts.length).toBe(attemptsBefore);
+  /**
+   * Asserts that no attempt can come any more: the Manager is closed, with no
+   * transport, no backoff and no timer armed, and no TCP connection was opened
+   * since `tcpBefore` (the counter settled: one opened meanwhile is counted).
+   */
+  async function expectNoMoreAttempts(socket: Socket, timers: { pending: number }, tcpBefore: number) {
+    expectStopped(socket);
+    expect(timers.pending).toBe(0);
+    await counter.settle();
     expect(counter.accepted).toBe(tcpBefore);
     expect(counter.connections).toBe(0);
-    expectStopped(socket);
   }
 
   it("while waiting for the backoff delay", async () => {
     const socket = await connected(settings);
+    const timers = watchTimers(socket.io);
     const attempts = record(socket.io, "reconnect_attempt");
     const closed = waitFor(socket.io, "close");
+    const tcpBefore = counter.accepted;
     loseServer();
     await closed;
     expect(currentBackoffDelay(socket.io)).toBe(delay);
+    expect(timers.pending).toBe(1);
     socket.disconnect();
-    await expectNoMoreAttempts(socket, attempts);
+    await expectNoMoreAttempts(socket, timers, tcpBefore);
     expect(attempts).toEqual([]);
   });
 
   it("while waiting for the backoff delay after a failed attempt", async () => {
     const socket = await connected(settings);
+    const timers = watchTimers(socket.io);
     const attempts = record(socket.io, "reconnect_attempt");
+    const tcpBefore = counter.accepted;
     loseServer();
     await waitFor(socket.io, "reconnect_error");
     await until(() => currentBackoffDelay(socket.io) !== undefined, "the backoff wait");
+    expect(timers.pending).toBe(1);
     socket.disconnect();
-    await expectNoMoreAttempts(socket, attempts);
-    expect(attempts).toHaveLength(1);
+    // the refused attempt's connection
+    await expectNoMoreAttempts(socket, timers, tcpBefore + 1);
+    expect(attempts.map(([n]) => n)).toEqual([1]);
   });
 
   it("from a reconnect_attempt listener (the attempt is not made)", async () => {
     const socket = await connected(settings);
+    const timers = watchTimers(socket.io);
     const attempts = record(socket.io, "reconnect_attempt");
     const errors = record(socket.io, "reconnect_error");
     let tcpAtDisconnect = -1;
@@ -212,36 +228,43 @@ describe("socket.disconnect() stops the reconnection loop at any point (socket.i
     });
     loseServer();
     await waitFor(socket.io, "reconnect_attempt");
-    await sleep(delay * 4);
     // like the official client ("check again for the case socket closed in above events"): no connection is opened
-    expect(counter.accepted).toBe(tcpAtDisconnect);
-    expect(attempts).toHaveLength(1);
+    await expectNoMoreAttempts(socket, timers, tcpAtDisconnect);
+    expect(attempts.map(([n]) => n)).toEqual([1]);
     expect(errors).toEqual([]);
-    expectStopped(socket);
   });
 
   it("from a reconnect_error listener", async () => {
     const socket = await connected(settings);
+    const timers = watchTimers(socket.io);
     const attempts = record(socket.io, "reconnect_attempt");
+    const errors = record(socket.io, "reconnect_error");
+    const tcpBefore = counter.accepted;
     socket.io.once("reconnect_error", () => socket.disconnect());
     loseServer();
     await waitFor(socket.io, "reconnect_error");
-    await expectNoMoreAttempts(socket, attempts);
-    expect(attempts).toHaveLength(1);
+    await expectNoMoreAttempts(socket, timers, tcpBefore + 1);
+    expect(attempts.map(([n]) => n)).toEqual([1]);
+    expect(errors).toHaveLength(1);
   });
 
   it("while an attempt is in flight (the server does not answer): its connection is closed", async () => {
     const socket = await connected({ ...settings, timeout: 10_000 });
+    const timers = watchTimers(socket.io);
     const attempts = record(socket.io, "reconnect_attempt");
+    const errors = record(socket.io, "reconnect_error");
     const tcpBefore = counter.accepted;
     proxy.stall();
     proxy.cut();
     await waitFor(socket.io, "reconnect_attempt");
     await until(() => counter.accepted === tcpBefore + 1 && counter.connections === 1, "the attempt's TCP connection");
+    // the attempt's connection timeout
+    expect(timers.pending).toBe(1);
     socket.disconnect();
     await until(() => counter.connections === 0, "the attempt's TCP connection to close");
-    await expectNoMoreAttempts(socket, attempts);
-    expect(attempts).toHaveLength(1);
+    await expectNoMoreAttempts(socket, timers, tcpBefore + 1);
+    expect(attempts.map(([n]) => n)).toEqual([1]);
+    expect(errors).toEqual([]);
   });
 
   it("and socket.connect() afterwards starts a fresh connection, from attempt 0", async () => {
@@ -265,33 +288,44 @@ describe("manager.reconnection(false) while reconnecting", () => {
 
   it("while waiting: ends the loop, and the Socket becomes inactive", async () => {
     const socket = await connected(settings);
+    const timers = watchTimers(socket.io);
     const attempts = record(socket.io, "reconnect_attempt");
+    const failed = record(socket.io, "reconnect_failed");
     loseServer();
     await waitFor(socket.io, "reconnect_error");
     await until(() => currentBackoffDelay(socket.io) !== undefined, "the backoff wait");
     expect(socket.active).toBe(true);
+    const tcpBefore = counter.accepted;
     socket.io.reconnection(false);
     expect(socket.active).toBe(false);
-    const tcpBefore = counter.accepted;
-    await sleep(delay * 4);
-    expect(attempts).toHaveLength(1);
-    expect(counter.accepted).toBe(tcpBefore);
     expectStopped(socket);
+    expect(timers.pending).toBe(0);
+    await counter.settle();
+    expect(counter.accepted).toBe(tcpBefore);
+    expect(attempts.map(([n]) => n)).toEqual([1]);
+    expect(failed).toEqual([]);
   });
 
   it("from a reconnect_attempt listener: that attempt is not made (like the official client)", async () => {
     const socket = await connected(settings);
+    const timers = watchTimers(socket.io);
     const attempts = record(socket.io, "reconnect_attempt");
     const connectErrors = record(socket, "connect_error");
     const reconnectErrors = record(socket.io, "reconnect_error");
-    socket.io.once("reconnect_attempt", () => socket.io.reconnection(false));
+    let tcpAtAttempt = -1;
+    socket.io.once("reconnect_attempt", () => {
+      tcpAtAttempt = counter.accepted;
+      socket.io.reconnection(false);
+    });
     loseServer();
     await waitFor(socket.io, "reconnect_attempt");
-    await sleep(delay * 4);
-    expect(attempts).toHaveLength(1);
+    expectStopped(socket);
+    expect(timers.pending).toBe(0);
+    await counter.settle();
+    expect(counter.accepted).toBe(tcpAtAttempt);
+    expect(attempts.map(([n]) => n)).toEqual([1]);
     expect(reconnectErrors).toHaveLength(0);
     expect(connectErrors).toHaveLength(0);
-    expectStopped(socket);
   });
 
   it("the Socket can connect again with socket.connect()", async () => {
@@ -320,25 +354,50 @@ describe("no exception escapes into the host process from transport failures (so
 
   const quick = { reconnectionDelay: 5, reconnectionDelayMax: 5, randomizationFactor: 0, reconnectionAttempts: 3 };
 
+  /**
+   * Watches a new Socket's Manager until it gives up; `gaveUp()` waits for
+   * reconnect_failed and checks how: `attempts` attempts numbered from 1, as
+   * many reconnect_error (Errors), one reconnect_failed, a connect_error per
+   * failed attempt (`firstFailed`: the first connection too), and nothing left
+   * that could try again.
+   */
+  function watchGivingUp(socket: Socket, { attempts = 3, firstFailed }: { attempts?: number; firstFailed: boolean }) {
+    const timers = watchTimers(socket.io);
+    const attempted = record<[number]>(socket.io, "reconnect_attempt");
+    const errors = record<[unknown]>(socket.io, "reconnect_error");
+    const failed = record(socket.io, "reconnect_failed");
+    const connectErrors = record<[unknown]>(socket, "connect_error");
+    return async function gaveUp() {
+      await waitFor(socket.io, "reconnect_failed");
+      expect(attempted.map(([n]) => n)).toEqual(Array.from({ length: attempts }, (_, i) => i + 1));
+      expect(errors).toHaveLength(attempts);
+      for (const [error] of errors) expect(error).toBeInstanceOf(Error);
+      expect(failed).toHaveLength(1);
+      expect(connectErrors).toHaveLength(attempts + (firstFailed ? 1 : 0));
+      expectStopped(socket);
+      expect(timers.pending).toBe(0);
+    };
+  }
+
   for (const transports of [["polling"], ["websocket"], ["polling", "websocket"]]) {
     it(`refused connections (${transports.join(", ")})`, async () => {
       const socket = c.io(`http://127.0.0.1:${await closedPort()}`, { ...quick, transports });
-      await waitFor(socket.io, "reconnect_failed");
-      expect(socket.active).toBe(false);
+      await watchGivingUp(socket, { firstFailed: true })();
     });
 
     it(`a connection cut, and refused while reconnecting (${transports.join(", ")})`, async () => {
       const socket = c.io(proxy.url, { ...quick, transports });
       await waitFor(socket, "connect");
+      const gaveUp = watchGivingUp(socket, { firstFailed: false });
       loseServer();
-      await waitFor(socket.io, "reconnect_failed");
+      await gaveUp();
     });
 
     it(`a server that accepts TCP and never answers (${transports.join(", ")})`, async () => {
       const silent = await startSilentServer();
       try {
         const socket = c.io(silent.url, { ...quick, transports, timeout: 30 });
-        await waitFor(socket.io, "reconnect_failed");
+        await watchGivingUp(socket, { firstFailed: true })();
       } finally {
         c.disconnectAll();
         await silent.close();
@@ -356,7 +415,7 @@ describe("no exception escapes into the host process from transport failures (so
       await new Promise<void>((resolve) => garbage.listen(0, "127.0.0.1", resolve));
       try {
         const socket = c.io(`http://127.0.0.1:${(garbage.address() as net.AddressInfo).port}`, { ...quick, transports });
-        await waitFor(socket.io, "reconnect_failed");
+        await watchGivingUp(socket, { firstFailed: true })();
       } finally {
         c.disconnectAll();
         for (const s of open) s.destroy();
@@ -368,23 +427,25 @@ describe("no exception escapes into the host process from transport failures (so
       const doomed = await startServer();
       const socket = c.io(doomed.url, { ...quick, transports });
       await waitFor(socket, "connect");
+      const gaveUp = watchGivingUp(socket, { firstFailed: false });
       await doomed.close();
-      await waitFor(socket.io, "reconnect_failed");
+      await gaveUp();
     });
   }
 
   it("a TLS handshake with a plain HTTP server (wss:// to http)", async () => {
     const socket = c.io(`wss://127.0.0.1:${server.port}`, quick);
-    await waitFor(socket.io, "reconnect_failed");
+    await watchGivingUp(socket, { firstFailed: true })();
   });
 
   it("a connection cut while long-polling requests and writes are in flight", async () => {
     const socket = c.io(proxy.url, { ...quick, transports: ["polling"], reconnectionAttempts: 1 });
     await waitFor(socket, "connect");
+    const gaveUp = watchGivingUp(socket, { attempts: 1, firstFailed: false });
     for (let i = 0; i < 20; i++) socket.emit("echo", i, () => {});
     proxy.refuse();
     proxy.cut();
     for (let i = 0; i < 20; i++) socket.emit("echo", i, () => {});
-    await waitFor(socket.io, "reconnect_failed");
+    await gaveUp();
   });
 });

@@ -92,6 +92,26 @@ describe("sendBufferMaxBytes", () => {
   });
 });
 
+describe("sendBufferMaxBytes counts UTF-8 bytes, as they go on the wire", () => {
+  it("3-byte characters and 4-byte ones (surrogate pairs): two packets that fill the limit exactly fit, one more byte drops the oldest", async () => {
+    const server = await echoServer();
+    const texts = ["€€€€", "😀😀😀"];
+    // what the parser encodes: '2["echo","€€€€"]', 24 bytes each (12 characters, 10 UTF-16 units)
+    const sizes = texts.map((text) => Buffer.byteLength(`2${JSON.stringify(["echo", text])}`));
+    expect(sizes).toEqual([24, 24]);
+    const socket = c.io(server.url, { autoConnect: false, sendBufferMaxBytes: 48 });
+    const dropped = drops(socket);
+    for (const text of texts) socket.emit("echo", text);
+    expect(dropped).toEqual([]);
+    socket.emit("echo", "");
+    expect(dropped).toEqual(['echo ["€€€€"] overflow']);
+    expect(socket.sendBuffer.map((packet) => packet.data[1])).toEqual(["😀😀😀", ""]);
+    socket.connect();
+    await until(() => server.received("echo").length === 2, "the two emissions");
+    expect(server.received("echo")).toEqual([["😀😀😀"], [""]]);
+  });
+});
+
 describe("sendBufferMaxAge", () => {
   it("drops what waited longer than the limit, when the next emission is buffered and when the buffer is flushed", async () => {
     const server = await echoServer();

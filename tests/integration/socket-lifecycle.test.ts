@@ -278,7 +278,8 @@ describe("disconnect event", () => {
   });
 
   it('"ping timeout" (the network stalls): the socket stays active and reconnects', async () => {
-    const server = await echoServer({ pingInterval: 60, pingTimeout: 60 });
+    // pings every 100 ms, and a second of slack: only the stall makes it time out, not a busy machine
+    const server = await echoServer({ pingInterval: 100, pingTimeout: 1000 });
     const proxy = await proxyTo(server);
     const socket = c.io(proxy.url, { ...fast, transports: ["websocket"] });
     const seen = recordDisconnects(socket);

@@ -1,7 +1,8 @@
 // Embedding: a Socket invoked as an actor by an app's own machine, and the
 // client's running actors reachable from the facade.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createActor, SimulatedClock, waitFor as waitForSnapshot, type AnyActorRef, type InspectionEvent } from "xstate";
+import { assign, createActor, sendTo, setup, SimulatedClock, waitFor as waitForSnapshot, type AnyActorRef, type InspectionEvent } from "xstate";
+import { socketActor, type SocketActorCommand, type SocketActorReport } from "../../adapters/xstate.js";
 import { chatMachine } from "../../docs/examples/chat.js";
 import { io } from "../../src/index.js";
 import { startEchoServer, startProxy, type EchoServer } from "../support/servers.js";
@@ -76,6 +77,102 @@ describe("socketActor: the client inside the app's actor system (the docs exampl
     } finally {
       await proxy.close();
       await chatServer.close();
+    }
+  });
+});
+
+describe("socketActor's commands and reports", () => {
+  /** An app that invokes the socket actor, keeps every report it gets, and passes `command` events on to it. */
+  const appMachine = setup({
+    types: {
+      input: {} as { url: string; events?: string[] },
+      context: {} as { url: string; events?: string[]; reports: SocketActorReport[] },
+      events: {} as SocketActorReport | { type: "command"; command: SocketActorCommand },
+    },
+    actors: { socket: socketActor },
+  }).createMachine({
+    context: ({ input }) => ({ ...input, reports: [] }),
+    invoke: {
+      id: "socket",
+      src: "socket",
+      input: ({ context }) => ({ url: context.url, options: { transports: ["websocket"] }, ...(context.events ? { events: context.events } : {}) }),
+    },
+    on: {
+      command: { actions: sendTo("socket", ({ event }) => (event as { command: SocketActorCommand }).command) },
+      "*": { actions: assign({ reports: ({ context, event }) => [...context.reports, event as SocketActorReport] }) },
+    },
+  });
+
+  it("connect_error (a refusal: not retried), then socket.connect, socket.emit, socket.emitWithAck (answered, timed out), the wanted events only, socket.disconnect", async () => {
+    const guarded = await startEchoServer();
+    let handshakes = 0;
+    guarded.io.use((_socket, next) => (++handshakes === 1 ? next(new Error("not yet")) : next()));
+    guarded.io.on("connection", (serverSocket) => {
+      serverSocket.on("push", () => {
+        serverSocket.emit("unwanted", 1);
+        serverSocket.emit("wanted", 2, "two");
+      });
+    });
+    const app = createActor(appMachine, { input: { url: guarded.url, events: ["wanted"] } }).start();
+    try {
+      const socket = app.getSnapshot().children.socket!;
+      const emitted: unknown[] = [];
+      socket.on("*", (event) => emitted.push(event));
+      const reports = () => app.getSnapshot().context.reports;
+      const command = (command: SocketActorCommand) => app.send({ type: "command", command });
+      const reportOf = async <T extends SocketActorReport["type"]>(type: T, after = 0) =>
+        (await waitForSnapshot(app, (s) => s.context.reports.slice(after).some((report) => report.type === type), { timeout: 3000 })).context.reports
+          .slice(after)
+          .find((report) => report.type === type) as Extract<SocketActorReport, { type: T }>;
+
+      const refused = await reportOf("socket.connectError");
+      expect(refused.error.message).toBe("not yet");
+      expect(refused.willRetry).toBe(false);
+      expect(socket.getSnapshot()).toMatchObject({ value: "inactive", context: { connected: false, active: false, id: undefined } });
+
+      command({ type: "socket.connect" });
+      const connected = await reportOf("socket.connected");
+      expect(socket.getSnapshot()).toMatchObject({ value: "connected", context: { id: connected.id, connected: true, active: true } });
+
+      command({ type: "socket.emit", event: "note", args: ["a", 1] });
+      command({ type: "socket.emitWithAck", requestId: "echoed", event: "echo", args: ["back"] });
+      command({ type: "socket.emitWithAck", requestId: "unanswered", event: "never-ack", timeout: 50 });
+      await waitForSnapshot(app, (s) => s.context.reports.filter((report) => report.type === "socket.ack").length === 2, { timeout: 3000 });
+      const acks = reports().filter((report) => report.type === "socket.ack");
+      expect(acks.find((ack) => ack.requestId === "echoed")).toEqual({ type: "socket.ack", requestId: "echoed", response: "back" });
+      const unanswered = acks.find((ack) => ack.requestId === "unanswered")!;
+      expect(unanswered.error?.message).toBe("operation has timed out");
+      expect(unanswered).not.toHaveProperty("response");
+      expect(guarded.received("note")).toEqual([["a", 1]]);
+
+      // both events are emitted by the actor; only the wanted one is reported to the parent
+      const before = reports().length;
+      command({ type: "socket.emit", event: "push" });
+      const wanted = await reportOf("socket.event", before);
+      expect(wanted).toEqual({ type: "socket.event", name: "wanted", args: [2, "two"] });
+      expect(reports().filter((report) => report.type === "socket.event")).toEqual([wanted]);
+      expect(emitted).toEqual(
+        expect.arrayContaining([
+          { type: "unwanted", args: [1] },
+          { type: "wanted", args: [2, "two"] },
+        ]),
+      );
+
+      const serverSide = guarded.serverSocket(connected.id);
+      const left = waitFor(serverSide, "disconnect");
+      command({ type: "socket.disconnect" });
+      const disconnected = await reportOf("socket.disconnected");
+      expect(disconnected).toMatchObject({ reason: "io client disconnect", willReconnect: false });
+      expect((await left)[0]).toBe("client namespace disconnect");
+      expect(socket.getSnapshot()).toMatchObject({ value: "inactive", context: { connected: false, active: false, id: undefined } });
+      expect(emitted.filter((event) => ["connect", "connect_error", "disconnect"].includes((event as { type: string }).type)).map((event) => (event as { type: string }).type)).toEqual([
+        "connect_error",
+        "connect",
+        "disconnect",
+      ]);
+    } finally {
+      app.stop();
+      await guarded.close();
     }
   });
 });
