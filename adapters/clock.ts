@@ -40,9 +40,10 @@ export function createTimers({ useNativeTimers = false, autoUnref = false }: Tim
 }
 
 /**
- * The timer functions of a Manager, shared by every Manager made with the
- * same options while the same global timer functions are installed (a fake
- * clock installed later gets timers of its own): nothing per Manager.
+ * The timer functions of a Manager: its own small object (a test may watch one
+ * Manager's timers by wrapping them), holding functions bound once for every
+ * Manager made with the same options while the same global timer functions
+ * are installed (a fake clock installed later gets functions of its own).
  */
 export function managerTimers({ useNativeTimers = false, autoUnref = false }: TimerOptions = {}): Timers {
   const setTimeoutFn = useNativeTimers ? NATIVE : globalThis.setTimeout;
@@ -51,14 +52,15 @@ export function managerTimers({ useNativeTimers = false, autoUnref = false }: Ti
     shared = { clearTimeout: useNativeTimers ? NATIVE_CLEAR : globalThis.clearTimeout, timers: [] };
     sharedTimers.set(setTimeoutFn, shared);
   }
-  return (shared.timers[+autoUnref] ??= createTimers({ useNativeTimers, autoUnref }));
+  const bound = (shared.timers[+autoUnref] ??= createTimers({ useNativeTimers, autoUnref }));
+  return { setTimeoutFn: bound.setTimeoutFn, clearTimeoutFn: bound.clearTimeoutFn, autoUnref };
 }
 
 // what engine.io-client's useNativeTimers stands for: the timers captured when it was imported
 const nativeTimers = createTimers({ useNativeTimers: true });
 const NATIVE = nativeTimers.setTimeoutFn as unknown as object;
 const NATIVE_CLEAR = nativeTimers.clearTimeoutFn as unknown;
-/** By global (or native) setTimeout: its clearTimeout, and the Timers without and with autoUnref. */
+/** By global (or native) setTimeout: its clearTimeout, and the bound functions without and with autoUnref. */
 const sharedTimers = new WeakMap<object, { clearTimeout: unknown; timers: Timers[] }>();
 
 /** Arms a timer of `timers` (unref'd with `autoUnref`); its callback gets `args`. */
@@ -69,23 +71,18 @@ export function startTimer<A extends unknown[]>(timers: Timers, delay: number, c
   return handle;
 }
 
-const clocks = new WeakMap<Timers, Clock>();
-
-/** The clock of a Manager's actors: each timer that fires is a turn (one per Timers, shared). */
+/** The clock of a Manager's actors: each timer that fires is a turn (its methods on the prototype: nothing but a field per Manager). */
 export function actorClock(timers: Timers): Clock {
-  let clock = clocks.get(timers);
-  if (!clock) clocks.set(timers, (clock = makeClock(timers)));
-  return clock;
+  return new TimersClock(timers);
 }
 
-function makeClock(timers: Timers): Clock {
-  return {
-    setTimeout(fn, timeout) {
-      const delay = timerDelay(timeout);
-      return delay === Infinity ? undefined : startTimer(timers, delay, turn, fn as () => void);
-    },
-    clearTimeout(handle) {
-      if (handle !== undefined) timers.clearTimeoutFn(handle as ReturnType<typeof setTimeout>);
-    },
-  };
+class TimersClock implements Clock {
+  constructor(private readonly timers: Timers) {}
+  setTimeout(fn: (...args: unknown[]) => void, timeout: number): unknown {
+    const delay = timerDelay(timeout);
+    return delay === Infinity ? undefined : startTimer(this.timers, delay, turn, fn as () => void);
+  }
+  clearTimeout(handle: unknown): void {
+    if (handle !== undefined) this.timers.clearTimeoutFn(handle as ReturnType<typeof setTimeout>);
+  }
 }
