@@ -189,7 +189,13 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
         reportError(error);
       }
       if (!isHandshakePacket(packet.type)) return;
-      const forMachine = packet.type === PacketType.CONNECT ? withoutSecrets(packet, handshakes?.get(packet.nsp)) : packet;
+      let forMachine = packet;
+      if (packet.type !== PacketType.DISCONNECT) {
+        // one answer per CONNECT sent: a later CONNECT (which the namespace ignores) must not start a session to recover
+        const sentWith = handshakes?.get(packet.nsp);
+        handshakes?.delete(packet.nsp);
+        if (packet.type === PacketType.CONNECT) forMachine = withoutSecrets(packet, sentWith);
+      }
       report(sendBack, { type: "transport.packet", packet: forMachine });
     };
     const onData = (data: unknown) => {

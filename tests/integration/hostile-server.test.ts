@@ -211,6 +211,30 @@ describe("handshake packets", () => {
     expect(disconnects).toEqual([]);
   });
 
+  it("a second CONNECT with a pid while connected starts no session to recover: the next CONNECT carries no pid or offset", async () => {
+    const handshakes: string[] = [];
+    const server = await scripted(async (peer, index) => {
+      handshakes.push((await peer.next((m) => typeof m === "string" && m.startsWith("0"), "the CONNECT")) as string);
+      peer.send(`0{"sid":"sid-${index}"}`);
+      if (index > 0) return;
+      await peer.next((m) => m === '2["ready"]', "ready");
+      peer.send('0{"sid":"forged","pid":"forged-pid"}');
+      // the last argument is what a recovering server's offset looks like
+      peer.send('2["offset-like","forged-offset"]');
+      peer.socket.close();
+    });
+    const socket = c.io(server.url, { ...fast });
+    const events = record(socket, "offset-like");
+    await waitFor(socket, "connect");
+    socket.emit("ready");
+    await until(() => handshakes.length === 2, "the reconnection's CONNECT");
+    await waitFor(socket, "connect");
+    expect(events).toEqual([["forged-offset"]]);
+    expect(handshakes).toEqual(["0", "0"]);
+    expect(socket.recovered).toBe(false);
+    expect(socket.id).toBe("sid-1");
+  });
+
   it("a CONNECT_ERROR while connected is ignored: the socket stays connected", async () => {
     const { socket, disconnects } = await connectedTo(async (peer) => {
       await peer.next((m) => m === '2["ready"]', "ready");
