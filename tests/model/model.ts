@@ -157,8 +157,10 @@ export function withoutPrefixes(paths: GeneratedPath[]): GeneratedPath[] {
 }
 
 /**
- * A few paths that together take every transition (of every machine) that all
- * of `paths` take: greedy, the path adding the most new transitions first.
+ * A few paths that together take every transition (of every machine) and every
+ * step of the table that all of `paths` take (a step that only repeats a model
+ * event, such as a server restart after a network cut, still runs for real):
+ * greedy, the path adding the most new transitions and steps first.
  */
 export function coveringPaths<V>(model: Model<V>, paths: GeneratedPath[]): GeneratedPath[] {
   const traced = paths.map((path) => {
@@ -167,6 +169,7 @@ export function coveringPaths<V>(model: Model<V>, paths: GeneratedPath[]): Gener
     const keys = new Set<string>();
     for (const [id, set] of trace.transitions) for (const key of set) keys.add(`${id} ${key}`);
     for (const [id, set] of trace.states) for (const key of set) keys.add(`${id} state ${key}`);
+    for (const step of path.steps) keys.add(`step ${step}`);
     return { path, keys };
   });
   const covered = new Set<string>();

@@ -311,10 +311,10 @@ export const STEPS: Step[] = [
     disconnects: "transport close",
   },
   {
-    name: "server: restarts (closes every connection)",
+    name: "server: restarts",
     when: isOpen,
     model: () => [manager({ type: "transport.closed", reason: "transport close" })],
-    run: (real) => real.server.closeAll(),
+    run: (real) => real.server.restart(),
     disconnects: "transport close",
   },
   {
@@ -448,7 +448,7 @@ const FAILURES: Record<string, boolean> = {
 /** The steps that close an open connection from outside the client, cleanly. */
 const LOSSES: Record<string, boolean> = {
   "network: cuts the connection": true,
-  "server: restarts (closes every connection)": true,
+  "server: restarts": true,
 };
 
 /**

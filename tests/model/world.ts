@@ -225,30 +225,36 @@ export type Nsp = (typeof NAMESPACES)[number];
  * answered with its arguments, "ignore" never.
  */
 export async function startModelServer() {
-  const server: TestServer = await startServer({ pingInterval: 60_000, pingTimeout: 60_000 });
+  const options = { pingInterval: 60_000, pingTimeout: 60_000 };
+  let server: TestServer = await startServer(options);
+  const port = server.port;
   const handshakes: Record<Nsp, { socket: ServerSocket; next: (error?: Error) => void }[]> = { "/a": [], "/b": [] };
-  /** The engine.io sockets, newest last. */
   /** The "held" emissions the server received, with their ack. */
   const heldAcks: { socket: ServerSocket; ack: ((...args: unknown[]) => void) | undefined }[] = [];
   /** The handshakes each namespace received so far. */
   const received: Record<Nsp, number> = { "/a": 0, "/b": 0 };
   type EngineSocket = { readyState: string; sendPacket(type: string): void; close(): void };
+  /** The engine.io sockets, newest last. */
   const engines: EngineSocket[] = [];
-  server.io.engine.on("connection", (engine: EngineSocket) => engines.push(engine));
-  for (const nsp of NAMESPACES) {
-    const namespace = server.io.of(nsp);
-    namespace.use((socket, next) => {
-      received[nsp]++;
-      handshakes[nsp].push({ socket, next });
-    });
-    namespace.on("connection", (socket) => {
-      // an emission whose ack waits for the test: answered by answer(), or never
-      socket.on("held", (...args: unknown[]) => {
-        const ack = args.pop();
-        heldAcks.push({ socket, ack: typeof ack === "function" ? (ack as (...args: unknown[]) => void) : undefined });
+  /** The handlers of a server instance: the first one, and each one a restart starts. */
+  const install = () => {
+    server.io.engine.on("connection", (engine: EngineSocket) => engines.push(engine));
+    for (const nsp of NAMESPACES) {
+      const namespace = server.io.of(nsp);
+      namespace.use((socket, next) => {
+        received[nsp]++;
+        handshakes[nsp].push({ socket, next });
       });
-    });
-  }
+      namespace.on("connection", (socket) => {
+        // an emission whose ack waits for the test: answered by answer(), or never
+        socket.on("held", (...args: unknown[]) => {
+          const ack = args.pop();
+          heldAcks.push({ socket, ack: typeof ack === "function" ? (ack as (...args: unknown[]) => void) : undefined });
+        });
+      });
+    }
+  };
+  install();
   /** The latest handshake of `nsp` whose connection is still open; the older ones are dropped unanswered. */
   const takeHandshake = (nsp: Nsp) => {
     const live = handshakes[nsp].filter(({ socket }) => socket.conn.readyState === "open");
@@ -258,8 +264,10 @@ export async function startModelServer() {
     return latest;
   };
   return {
-    server,
-    port: server.port,
+    get server() {
+      return server;
+    },
+    port,
     received,
     /** Whether a handshake of `nsp` waits for an answer on an open connection. */
     awaiting(nsp: Nsp): boolean {
@@ -281,9 +289,19 @@ export async function startModelServer() {
     hasSocket(nsp: Nsp, id: string | undefined): boolean {
       return id !== undefined && server.io.of(nsp).sockets.has(id);
     },
-    /** The server closes every engine.io connection, as when it restarts (the gate keeps taking new ones). */
-    closeAll(): void {
-      for (const engine of engines) if (engine.readyState === "open") engine.close();
+    /**
+     * The server restarts: the socket.io server closes (every connection with
+     * it) and a new one, which knows none of the old sessions, listens on the
+     * same port (the gate keeps holding new connections meanwhile).
+     */
+    async restart(): Promise<void> {
+      await server.close();
+      handshakes["/a"] = [];
+      handshakes["/b"] = [];
+      heldAcks.length = 0;
+      engines.length = 0;
+      server = await startServer({ ...options, port });
+      install();
     },
     /** The server pings the newest open connection. */
     ping(): void {
