@@ -39,30 +39,6 @@ export function createTimers({ useNativeTimers = false, autoUnref = false }: Tim
   return timers;
 }
 
-/**
- * The timer functions of a Manager: its own small object (a test may watch one
- * Manager's timers by wrapping them), holding functions bound once for every
- * Manager made with the same options while the same global timer functions
- * are installed (a fake clock installed later gets functions of its own).
- */
-export function managerTimers({ useNativeTimers = false, autoUnref = false }: TimerOptions = {}): Timers {
-  const setTimeoutFn = useNativeTimers ? NATIVE : globalThis.setTimeout;
-  let shared = sharedTimers.get(setTimeoutFn);
-  if (!shared || shared.clearTimeout !== (useNativeTimers ? NATIVE_CLEAR : globalThis.clearTimeout)) {
-    shared = { clearTimeout: useNativeTimers ? NATIVE_CLEAR : globalThis.clearTimeout, timers: [] };
-    sharedTimers.set(setTimeoutFn, shared);
-  }
-  const bound = (shared.timers[+autoUnref] ??= createTimers({ useNativeTimers, autoUnref }));
-  return { setTimeoutFn: bound.setTimeoutFn, clearTimeoutFn: bound.clearTimeoutFn, autoUnref };
-}
-
-// what engine.io-client's useNativeTimers stands for: the timers captured when it was imported
-const nativeTimers = createTimers({ useNativeTimers: true });
-const NATIVE = nativeTimers.setTimeoutFn as unknown as object;
-const NATIVE_CLEAR = nativeTimers.clearTimeoutFn as unknown;
-/** By global (or native) setTimeout: its clearTimeout, and the bound functions without and with autoUnref. */
-const sharedTimers = new WeakMap<object, { clearTimeout: unknown; timers: Timers[] }>();
-
 /** Arms a timer of `timers` (unref'd with `autoUnref`); its callback gets `args`. */
 export function startTimer<A extends unknown[]>(timers: Timers, delay: number, callback: (...args: A) => void, ...args: A): unknown {
   const handle = timers.setTimeoutFn(callback as (...args: unknown[]) => void, delay, ...args);

@@ -190,7 +190,7 @@ export const engineTransport = fromCallback<TransportCommand, TransportInput, Tr
       }
       if (!isHandshakePacket(packet.type)) return;
       let forMachine = packet;
-      if (packet.type !== PacketType.DISCONNECT) {
+      if (packet.type === PacketType.CONNECT || packet.type === PacketType.CONNECT_ERROR) {
         // one answer per CONNECT sent: a later CONNECT (which the namespace ignores) must not start a session to recover
         const sentWith = handshakes?.get(packet.nsp);
         handshakes?.delete(packet.nsp);

@@ -197,10 +197,10 @@ export const connectionMachine = setup({
     }),
     removeActiveNamespace: assign(({ context, event }) => {
       assertEvent(event, "namespace.deactivated");
-      const at = context.activeNamespaces.indexOf(event.nsp);
-      if (at === -1) return {};
       const active = context.activeNamespaces;
-      return { activeNamespaces: at === active.length - 1 ? active.slice(0, at) : active.slice(0, at).concat(active.slice(at + 1)) };
+      const at = active.indexOf(event.nsp);
+      if (at === -1) return {};
+      return { activeNamespaces: active.slice(0, at).concat(active.slice(at + 1)) };
     }),
     applySettings: assign(({ context, event }) => {
       assertEvent(event, "api.configure");

@@ -6,7 +6,7 @@
 import type { Packet } from "socket.io-parser";
 import { PacketType } from "socket.io-parser";
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer } from "xstate";
-import { actorClock, managerTimers, type Timers } from "../adapters/clock.js";
+import { actorClock, createTimers, type Timers } from "../adapters/clock.js";
 import { engineTransport } from "../adapters/engine-transport.js";
 import {
   connectionMachine,
@@ -113,7 +113,7 @@ export class Connection implements Endpoint {
     this.#onPacket = options.onPacket;
     this.actorAcks = !!options.inspect || !!options.parent;
     if (options.inspect) this.#observers = new Set([options.inspect]);
-    this.timers = managerTimers({ useNativeTimers: options.useNativeTimers, autoUnref: options.autoUnref });
+    this.timers = createTimers({ useNativeTimers: options.useNativeTimers, autoUnref: options.autoUnref });
     this.uri = options.uri;
     this.engineOptions = options.engineOptions;
     this.parser = options.parser;

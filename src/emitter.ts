@@ -59,17 +59,6 @@ function listen(this: object, event: Key, fn: Listener) {
   return this;
 }
 
-function once(this: { on(event: Key, fn: Listener): unknown; off(event: Key, fn: Listener): unknown }, event: Key, fn: Listener) {
-  function on(this: unknown, ...args: unknown[]) {
-    emitter.off(event, on);
-    return fn.apply(this, args);
-  }
-  const emitter = this;
-  on.fn = fn;
-  this.on(event, on);
-  return this;
-}
-
 const matches = (cb: Listener, fn: Listener) => cb === fn || (cb as { fn?: unknown }).fn === fn;
 
 function unlisten(this: object, ...args: [event?: Key, fn?: Listener]) {
@@ -127,8 +116,8 @@ function emit(this: object, event: Key, ...args: unknown[]) {
 }
 
 const proto = Emitter.prototype as unknown as Record<string, unknown>;
+// component-emitter's own once() stays: it goes through on() and off()
 proto.on = proto.addEventListener = listen;
-proto.once = once;
 proto.off = proto.removeListener = proto.removeAllListeners = proto.removeEventListener = unlisten;
 proto.listeners = listeners;
 proto.hasListeners = function (this: object, event: Key) {

@@ -5,11 +5,10 @@
 // machines: it only does what a step of the table asks.
 import { createHash } from "node:crypto";
 import net from "node:net";
-import type { AddressInfo } from "node:net";
 import type { Socket as ServerSocket } from "socket.io";
 import { Manager } from "../../src/index.js";
 import type { ManagerOptions } from "../../src/manager.js";
-import { startServer, type TestServer } from "../support/servers.js";
+import { listen, startServer, type TestServer } from "../support/servers.js";
 
 // ---------------------------------------------------------------------------
 // The clock of a Manager
@@ -136,8 +135,7 @@ export async function startGate(targetPort: number) {
     });
     (entry as Held & { keep: typeof keep }).keep = keep;
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server);
 
   const take = (): Held => {
     if (held.length !== 1) throw new Error(`${held.length} connections wait at the gate, not one`);

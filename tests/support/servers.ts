@@ -9,7 +9,7 @@ import { Server, type ServerOptions, type Socket as ServerSocket } from "socket.
 // engine.io comes with socket.io; its types are not a direct dependency
 type EngineServer = { attach(server: HttpServer, options: object): void; close(): void; on(event: string, fn: (...args: any[]) => void): void };
 
-async function listen(server: net.Server, port = 0): Promise<number> {
+export async function listen(server: net.Server, port = 0): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => {
