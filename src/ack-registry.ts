@@ -69,14 +69,16 @@ export interface QueuedEmission {
 
 type AckActor = Actor<typeof ackMachine>;
 
-/** One pending ack. Run by the interpreter, its chart fields are its data; run by an actor, the actor's context is. */
+/**
+ * One pending ack. Run by the interpreter, its chart fields are its data; run
+ * by an actor (the registry's #actors), the actor's context is. Only what every
+ * ack needs is a field: a pending ack with a timeout costs no more heap than
+ * the official client's.
+ */
 interface PendingAck extends ChartRecord, AckData {
   owner: AckRegistry;
   callback: AckCallback | undefined;
   packet: Packet | undefined;
-  /** The ids of its re-sends (retries mode): an answer to any copy settles it. */
-  resentIds: number[] | undefined;
-  actor: AckActor | undefined;
 }
 
 type InternalEvent = AckEvent | { type: string };
@@ -162,8 +164,6 @@ function newRecord(owner: AckRegistry, request: AckRequest, state: StateInfo): P
     tries: 0,
     callback: request.callback,
     packet: request.packet,
-    resentIds: undefined,
-    actor: undefined,
   };
 }
 
@@ -207,8 +207,10 @@ export class AckRegistry {
   /** With inspection: the ack machine with this registry's effects, made once. */
   #actorLogic: typeof ackMachine | undefined;
   readonly #pending = new Map<number, PendingAck>();
-  /** Retries mode: the ids of re-sends, to the ack they belong to. */
+  /** Retries mode: the ids of re-sends, to the ack they belong to (an answer to any copy settles it). */
   readonly #resent = new Map<number, PendingAck>();
+  /** With inspection: the actor running each ack (made on first use; an ended ack's goes with its record). */
+  #actors: WeakMap<PendingAck, AckActor> | undefined;
   /** Plain acks resting in PLAIN_RESTING: their callbacks by id (integer keys: array-like storage). */
   readonly #resting: Record<number, AckCallback | undefined> = Object.create(null);
   #restingCount = 0;
@@ -301,15 +303,14 @@ export class AckRegistry {
 
   /** @internal `id` (a re-send's) settles `record` too */
   alias(record: PendingAck, id: number): void {
-    (record.resentIds ??= []).push(id);
     this.#resent.set(id, record);
   }
 
   /** @internal the entry point of every event of an ack */
   dispatch(record: PendingAck, event: InternalEvent): void {
-    if (record.actor) {
+    const actor = this.#actors?.get(record);
+    if (actor) {
       // its end is seen by #startActor's subscription, also when its own timer ends it
-      const { actor } = record;
       turn(() => actor.send(event as AckEvent));
     } else if (chart.send(record, event)) {
       this.#afterStep(record);
@@ -355,32 +356,35 @@ export class AckRegistry {
       id: `ack ${id}`,
       input: { id, timeout, retries, expectsError, transmitted },
     });
-    record.actor = actor;
+    (this.#actors ??= new WeakMap()).set(record, actor);
     actor.subscribe({ complete: () => this.#afterStep(record) });
     turn(() => actor.start());
   }
 
   #dataOf(record: PendingAck): AckData {
-    return record.actor ? record.actor.getSnapshot().context : record;
+    return this.#actors?.get(record)?.getSnapshot().context ?? record;
   }
 
   #isDone(record: PendingAck): boolean {
-    return record.actor ? record.actor.getSnapshot().status === "done" : chart.isDone(record);
+    const actor = this.#actors?.get(record);
+    return actor ? actor.getSnapshot().status === "done" : chart.isDone(record);
   }
 
   #isBuffered(record: PendingAck): boolean {
-    return record.actor ? record.actor.getSnapshot().matches({ pending: "buffered" }) : record.state === BUFFERED;
+    const actor = this.#actors?.get(record);
+    return actor ? actor.getSnapshot().matches({ pending: "buffered" }) : record.state === BUFFERED;
   }
 
   #isInFlight(record: PendingAck): boolean {
-    return record.actor ? record.actor.getSnapshot().matches("inFlight") : record.state === IN_FLIGHT;
+    const actor = this.#actors?.get(record);
+    return actor ? actor.getSnapshot().matches("inFlight") : record.state === IN_FLIGHT;
   }
 
   #afterStep(record: PendingAck) {
     if (!this.#isDone(record)) return;
     this.#pending.delete(record.id);
-    if (record.resentIds) for (const id of record.resentIds) this.#resent.delete(id);
     if (record.retries === undefined) return;
+    for (const [id, resent] of this.#resent) if (resent === record) this.#resent.delete(id);
     const wasHead = this.#queue[0] === record;
     const index = this.#queue.indexOf(record);
     if (index !== -1) this.#queue.splice(index, 1);
