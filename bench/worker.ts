@@ -24,6 +24,8 @@ export interface TrialParams {
   ackTimeoutMs: number;
   connectCount: number;
   connectWarmup: number;
+  /** After the connect trial's other phases: this many more connects unmeasured, then `connectCount` measured again (the JIT done). */
+  connectSteadyWarmup: number;
   heapSockets: number;
   heapSocketBatch: number;
   heapAcks: number;
@@ -80,6 +82,31 @@ function percentile(values: ArrayLike<number>, p: number): number {
 function cpuMicros(since: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(since);
   return used.user + used.system;
+}
+
+/**
+ * Connects and disconnects one Socket at a time, `p.connectCount` times in
+ * `p.segments` back-to-back segments, each ending once the last disconnect
+ * has had time to finish (the wait costs no CPU). Writes each connect's
+ * latency to `latencies`; returns the process's CPU time per connect +
+ * disconnect, the median over segments.
+ */
+async function connectCycles(client: ClientModule, url: string, p: TrialParams, latencies: Float64Array): Promise<number> {
+  const perSegment = Math.max(1, Math.floor(p.connectCount / p.segments));
+  const cpuPerCycle: number[] = [];
+  for (let s = 0; s * perSegment < p.connectCount; s++) {
+    const end = Math.min(p.connectCount, (s + 1) * perSegment);
+    const cpu = process.cpuUsage();
+    for (let i = s * perSegment; i < end; i++) {
+      const start = now();
+      const socket = await connectSocket(client, url, ["websocket"]);
+      latencies[i] = now() - start;
+      close(socket);
+    }
+    await sleep(CLOSE_SETTLE_MS);
+    cpuPerCycle.push(cpuMicros(cpu) / (end - s * perSegment));
+  }
+  return median(cpuPerCycle);
 }
 
 /** Throughput and CPU per operation as the median over segments (a stall from another process spoils one segment, not the figure); latency percentiles over all operations. */
@@ -306,28 +333,10 @@ const trials: Record<TrialName, Trial> = {
     const out: Record<string, number> = {};
     for (let i = 0; i < p.connectWarmup; i++) close(await connectSocket(client, url, ["websocket"]));
     await sleep(CLOSE_SETTLE_MS);
-    // connect and disconnect one at a time, in `segments` back-to-back segments:
-    // latency per connect, and the process's CPU time per connect + disconnect
-    // (the median over segments); each segment ends once the last disconnect
-    // has had time to finish, and the wait costs no CPU
     const websocket = new Float64Array(p.connectCount);
-    const perSegment = Math.max(1, Math.floor(p.connectCount / p.segments));
-    const cpuPerCycle: number[] = [];
-    for (let s = 0; s * perSegment < p.connectCount; s++) {
-      const end = Math.min(p.connectCount, (s + 1) * perSegment);
-      const cpu = process.cpuUsage();
-      for (let i = s * perSegment; i < end; i++) {
-        const start = now();
-        const socket = await connectSocket(client, url, ["websocket"]);
-        websocket[i] = now() - start;
-        close(socket);
-      }
-      await sleep(CLOSE_SETTLE_MS);
-      cpuPerCycle.push(cpuMicros(cpu) / (end - s * perSegment));
-    }
+    out["connect.cpuUsPerCycle"] = await connectCycles(client, url, p, websocket);
     out["connect.websocket.p50Ms"] = percentile(websocket, 50);
     out["connect.websocket.meanMs"] = websocket.reduce((a, b) => a + b, 0) / p.connectCount;
-    out["connect.cpuUsPerCycle"] = median(cpuPerCycle);
 
     const upgradeOf = (socket: ClientSocket) =>
       new Promise<void>((resolve) =>
@@ -355,6 +364,12 @@ const trials: Record<TrialName, Trial> = {
     }
     out["connect.polling.p50Ms"] = percentile(connected, 50);
     out["connect.upgraded.p50Ms"] = percentile(upgraded, 50);
+
+    // the same cycles once every connect path has run hundreds of times:
+    // what a connection costs when the JIT's compiler threads are done with it
+    for (let i = 0; i < p.connectSteadyWarmup; i++) close(await connectSocket(client, url, ["websocket"]));
+    await sleep(CLOSE_SETTLE_MS);
+    out["connect.steadyCpuUsPerCycle"] = await connectCycles(client, url, p, new Float64Array(p.connectCount));
     return out;
   },
 
