@@ -226,9 +226,11 @@ describe("handshake packets", () => {
     const socket = c.io(server.url, { ...fast });
     const events = record(socket, "offset-like");
     await waitFor(socket, "connect");
+    // listening before the reconnection: the server answers its CONNECT at once
+    const reconnected = waitFor(socket, "connect");
     socket.emit("ready");
     await until(() => handshakes.length === 2, "the reconnection's CONNECT");
-    await waitFor(socket, "connect");
+    await reconnected;
     expect(events).toEqual([["forged-offset"]]);
     expect(handshakes).toEqual(["0", "0"]);
     expect(socket.recovered).toBe(false);
