@@ -308,7 +308,7 @@ export class AckRegistry {
 
   /** @internal the entry point of every event of an ack */
   dispatch(record: PendingAck, event: InternalEvent): void {
-    const actor = this.#actors?.get(record);
+    const actor = this.#actorOf(record);
     if (actor) {
       // its end is seen by #startActor's subscription, also when its own timer ends it
       turn(() => actor.send(event as AckEvent));
@@ -361,22 +361,27 @@ export class AckRegistry {
     turn(() => actor.start());
   }
 
+  /** The actor running `record`, with inspection; undefined when the interpreter runs it. */
+  #actorOf(record: PendingAck): AckActor | undefined {
+    return this.#actors?.get(record);
+  }
+
   #dataOf(record: PendingAck): AckData {
-    return this.#actors?.get(record)?.getSnapshot().context ?? record;
+    return this.#actorOf(record)?.getSnapshot().context ?? record;
   }
 
   #isDone(record: PendingAck): boolean {
-    const actor = this.#actors?.get(record);
+    const actor = this.#actorOf(record);
     return actor ? actor.getSnapshot().status === "done" : chart.isDone(record);
   }
 
   #isBuffered(record: PendingAck): boolean {
-    const actor = this.#actors?.get(record);
+    const actor = this.#actorOf(record);
     return actor ? actor.getSnapshot().matches({ pending: "buffered" }) : record.state === BUFFERED;
   }
 
   #isInFlight(record: PendingAck): boolean {
-    const actor = this.#actors?.get(record);
+    const actor = this.#actorOf(record);
     return actor ? actor.getSnapshot().matches("inFlight") : record.state === IN_FLIGHT;
   }
 
